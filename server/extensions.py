@@ -1,0 +1,19 @@
+"""Extensions, created here and bound to the app in create_app (the factory pattern)."""
+
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from sync.tables import define_sync_tables
+
+from .models import Base
+
+db = SQLAlchemy(model_class=Base)
+sync_tables = define_sync_tables(Base.metadata)
+migrate = Migrate()
+jwt = JWTManager()
+api = Api()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

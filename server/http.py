@@ -1,0 +1,100 @@
+"""HTTP concerns shared by every response: security headers, CORS, gzip both ways."""
+
+import gzip
+import io
+import json
+
+from flask import request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from .errors import error_body
+
+# The PWA loads only its own scripts and styles: no inline script, no third party.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
+       "base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+
+GZIP_MIN_BYTES = 1024
+
+
+def configure(app):
+    app.wsgi_app = GunzipRequests(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(self), geolocation=()")
+        if request.path.startswith("/api/"):
+            headers.setdefault("Cache-Control", "no-store")
+        _allow_origin(app, response)
+        return _gzip(response)
+
+
+def _allow_origin(app, response):
+    # CORS is closed unless FIELDBOOK_CORS_ORIGINS names the origins to trust.
+    origin = request.headers.get("Origin")
+    if origin and origin in app.config.get("CORS_ORIGINS", []):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+
+
+def _gzip(response):
+    if (response.direct_passthrough or response.status_code < 200
+            or "gzip" not in request.headers.get("Accept-Encoding", "")
+            or "Content-Encoding" in response.headers
+            or not response.mimetype.startswith(("application/json", "text/csv"))):
+        return response
+    data = response.get_data()
+    if len(data) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+class GunzipRequests:
+    """WSGI middleware: accept ``Content-Encoding: gzip`` request bodies, with a size cap
+    on the *decompressed* body so a small zip bomb cannot exhaust memory."""
+
+    def __init__(self, app, max_bytes):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+            try:
+                body = self._inflate(environ)
+            except (RequestEntityTooLarge, BadRequest) as error:
+                return _plain_error(error, start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_CONTENT_ENCODING"]
+        return self.app(environ, start_response)
+
+    def _inflate(self, environ):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > self.max_bytes:
+            raise RequestEntityTooLarge()
+        raw = environ["wsgi.input"].read(length)
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+                body = stream.read(self.max_bytes + 1)
+        except (OSError, EOFError) as error:
+            raise BadRequest("Request body is not valid gzip") from error
+        if len(body) > self.max_bytes:
+            raise RequestEntityTooLarge()
+        return body
+
+
+def _plain_error(error, start_response):
+    # Outside Flask here, so the error shape is written by hand (same shape).
+    body = json.dumps(error_body(error.code, error.description)).encode()
+    start_response(f"{error.code} {error.name}", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

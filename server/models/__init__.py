@@ -1,0 +1,16 @@
+"""All models, importable from one place: ``from server.models import Customer``."""
+
+from .base import Base, Synced, new_id, utcnow
+from .conflict import Conflict
+from .contact import PERSONAL_FIELDS, Contact, ContactPersonal
+from .customer import BACKGROUND_FIELDS, OPPORTUNITY_INFO_FIELDS, Competitor, Customer, CustomerShare
+from .opportunity import Opportunity
+from .stage import Stage
+from .user import RevokedToken, Team, User
+from .visit import Task, Visit
+
+__all__ = [
+    "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base", "Competitor",
+    "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare", "Opportunity", "RevokedToken",
+    "Stage", "Synced", "Task", "Team", "User", "Visit", "new_id", "utcnow",
+]

@@ -1,0 +1,51 @@
+"""People and organisation: users, teams, revoked tokens."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, new_id, utcnow
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    territory: Mapped[str | None] = mapped_column(sa.String(120))
+    manager_id: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("users.id", use_alter=True, name="fk_teams_manager_id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(
+        back_populates="team", foreign_keys="User.team_id")
+    manager: Mapped["User | None"] = relationship(foreign_keys=[manager_id])
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(16))  # rep | manager | admin
+    team_id: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="zh-CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
+
+
+class RevokedToken(Base):
+    """Logged-out tokens. In the database so every app node sees a logout at once."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(36))
+    expires_at: Mapped[datetime] = mapped_column()
