@@ -5,7 +5,7 @@ import logging
 from flask import Flask
 
 from . import config, errors
-from .extensions import api, db, jwt, limiter, migrate
+from .extensions import db, jwt, limiter, migrate, openapi
 
 
 class InsecureConfiguration(RuntimeError):
@@ -26,7 +26,7 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=_migrations_dir())
     jwt.init_app(app)
     limiter.init_app(app)
-    api.init_app(app)
+    openapi.init_app(app)
     errors.register(app)
 
     from . import database, http, tokens
@@ -43,11 +43,10 @@ def create_app(test_config=None):
 
 
 def _refuse_default_secret(app):
-    if app.config["SECRET_KEY"] == config.DEFAULT_SECRET and not (
-            app.debug or app.testing or app.config.get("DEMO_MODE")):
+    if app.config["SECRET_KEY"] == config.DEFAULT_SECRET and not (app.debug or app.testing):
         raise InsecureConfiguration(
             "FIELDBOOK_SECRET_KEY is not set: refusing to start with the default secret key "
-            "outside debug, test and demo mode.")
+            "outside debug and test (make run generates one in var/secret_key).")
 
 
 def _migrations_dir():
@@ -59,4 +58,4 @@ def _migrations_dir():
 def _register_blueprints(app):
     from .api import register_all
 
-    register_all(app, api)
+    register_all(app, openapi)

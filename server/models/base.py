@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
@@ -35,7 +35,9 @@ def utcnow():
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict: JSONType, list: JSONType}
+    # A registry (not a type_annotation_map attribute) so Flask-SQLAlchemy can subclass it.
+    registry = registry(type_annotation_map={datetime: UTCDateTime, dict: JSONType,
+                                             list: JSONType})
 
 
 class Synced:

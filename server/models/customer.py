@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain import STRATEGY_MATRIX
 from .base import Base, Synced, customer_fk
 
 # The profile's sections, for the PWA and CSV export; the fields are plain columns so
@@ -75,6 +76,10 @@ class Customer(Synced, Base):
     @property
     def customer_id(self):
         return self.id
+
+    @property
+    def development_strategy(self):
+        return STRATEGY_MATRIX.get((self.potential_profit, self.payback_period))
 
 
 class Competitor(Synced, Base):

@@ -1,0 +1,70 @@
+// HTTP to the Fieldbook API with the stored tokens. A 401 refreshes the access token
+// once and retries; a refused refresh means "sign in again", never "wipe the data".
+
+import { getMeta, setMeta } from "./db.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+export class AuthRequired extends Error {}
+
+async function send(path, { body, token, method = "POST" } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    cache: "no-store", credentials: "omit",
+  });
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export async function login(email, password) {
+  return send("/api/v1/auth/login", { body: { email, password } });
+}
+
+async function refresh() {
+  const auth = await getMeta("auth");
+  if (!auth?.refresh_token) throw new AuthRequired("not signed in");
+  try {
+    const data = await send("/api/v1/auth/refresh", { token: auth.refresh_token });
+    await setMeta("auth", { ...auth, access_token: data.access_token });
+    return data.access_token;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 422)) {
+      throw new AuthRequired("session expired");
+    }
+    throw error;
+  }
+}
+
+/** An authenticated call: refresh once on 401 and retry. */
+export async function call(path, body, method = "POST") {
+  const auth = await getMeta("auth");
+  if (!auth?.access_token) throw new AuthRequired("not signed in");
+  try {
+    return await send(path, { body, token: auth.access_token, method });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    const token = await refresh();
+    return send(path, { body, token, method });
+  }
+}
+
+/** Revoke both tokens; best effort (the phone may be offline). */
+export async function logout() {
+  const auth = await getMeta("auth");
+  if (!auth) return;
+  await Promise.allSettled([
+    send("/api/v1/auth/logout", { token: auth.access_token }),
+    send("/api/v1/auth/logout", { token: auth.refresh_token }),
+  ]);
+}

@@ -1,0 +1,52 @@
+// The one IndexedDB handle, opened lazily, once (Dexie). One table per synced server
+// table, plus outbox (unacknowledged mutations, in order), meta (key/value) and drafts.
+
+import Dexie from "../vendor/dexie.js";
+import { SYNCED_TABLES } from "../sync/merge.js";
+
+export const DB_NAME = "fieldbook";
+let handle = null;
+
+export function db() {
+  if (!handle) {
+    handle = new Dexie(DB_NAME);
+    const schema = {
+      customers: "id, customer_id, name, owner_id",
+      stages: "id, customer_id, number",
+      outbox: "++oid, id, [table+key]",
+      meta: "key",
+      drafts: "key",
+    };
+    for (const t of SYNCED_TABLES) if (!schema[t]) schema[t] = "id, customer_id";
+    handle.version(1).stores(schema);
+  }
+  return handle;
+}
+
+export async function getMeta(key, fallback = null) {
+  const row = await db().meta.get(key);
+  return row === undefined ? fallback : row.value;
+}
+
+export function setMeta(key, value) {
+  return db().meta.put({ key, value });
+}
+
+/** Wipe every synced record (not the outbox, not meta's identity): for reset/mismatch. */
+export async function clearRecords() {
+  const d = db();
+  await d.transaction("rw", SYNCED_TABLES.map((t) => d.table(t)), async () => {
+    for (const t of SYNCED_TABLES) await d.table(t).clear();
+  });
+}
+
+/** Wipe everything: on logout or when another user signs in on this device. */
+export async function clearAll() {
+  const d = db();
+  await d.transaction("rw", d.tables, async () => {
+    for (const t of d.tables) await t.clear();
+  });
+}
+
+/** Live rows only: not tombstoned, not hidden by a pending delete. */
+export const live = (row) => row && !row.deleted && !row._hidden;

@@ -1,0 +1,148 @@
+// Language (zh-CN / en), UI strings, vocabulary labels and Intl formatting.
+
+import { VOCAB } from "./vocab.js";
+
+const STRINGS = {
+  en: {
+    app: "Fieldbook", signIn: "Sign in", email: "Email", password: "Password",
+    demoNote: "Demo mode only: admin@demo / manager@demo / rep1@demo / rep2@demo, password fieldbook-demo",
+    loginFailed: "Sign-in failed", offlineLogin: "You are offline: signing in needs a connection.",
+    accounts: "My accounts", tasks: "My tasks", conflicts: "Conflicts", settings: "Settings",
+    search: "Search name, city, contact", allClasses: "All classes", anyMilestone: "Any milestone",
+    notVisited30: "Not visited in 30 days", shown: "{n} of {total}", noAccounts: "No accounts match.",
+    syncNow: "Sync now", pending: "{n} pending", synced: "Synced {when}", neverSynced: "Not synced yet",
+    syncing: "Syncing…", offline: "Offline", syncError: "Sync failed, retrying", signInAgain: "Sign in again to sync",
+    downloading: "Downloading {done} / {total}", back: "Back", save: "Save", cancel: "Cancel",
+    saved: "Saved", edit: "Edit", loading: "Loading…", lastVisit: "Last visit", never: "never",
+    logVisit: "Log a visit", decisionChain: "Decision chain", opportunities: "Opportunities",
+    profile: "Profile", background: "Background", competitors: "Competitors", salesOpportunity: "Sales opportunity",
+    classification: "ABC, loyalty, relationship", contactInfo: "Contact details", notes: "Notes",
+    keyAccount: "Key account", keyAccountCriteria: "Key-account criteria", strategy: "Development strategy",
+    visits: "Visits", name: "Name", city: "City", address: "Address", phone: "Phone", website: "Website",
+    industry: "Industry", abcClass: "ABC class", loyalty: "Loyalty", relationship: "Relationship level",
+    potentialProfit: "Potential profit", paybackPeriod: "Payback period", none: "—",
+    visitType: "Type", contactsMet: "Contacts met", purpose: "Purpose", outcome: "Outcome", occurredAt: "When",
+    duration: "Duration (minutes)", cost: "Cost", currency: "Currency", giftValue: "Gift value",
+    giftCap: "Gift value over the company cap ({cap}).", nextActions: "Next actions", what: "What", who: "Who",
+    due: "Due", checkpoint: "Checkpoint", addAction: "Add next action", removeAction: "Remove",
+    saveVisit: "Save visit", draftKept: "Draft saved on this phone", purposeRequired: "State the visit's purpose.",
+    opportunity: "Opportunity", amount: "Amount", closeDate: "Expected close", buyingStage: "Buying stage",
+    milestone: "Milestone", probability: "Probability", criteria: "Criteria", meetAll: "Meet all",
+    meetAny: "Meet any one", checklist: "Work checklist", history: "History", requestPromotion: "Request promotion",
+    justification: "Justification", promotionPending: "Promotion requested: waiting for approval",
+    promotionQueued: "Promotion request queued", linkedVisits: "Linked visits", noOpportunities: "No opportunities.",
+    dueToday: "Due today", overdue: "Overdue", noTasks: "Nothing due. Well done.", done: "Done",
+    mine: "Mine", theirs: "Theirs", kept: "Kept (current)", lost: "Lost (other edit)", keepCurrent: "Keep current",
+    useLost: "Use other", merge: "Merge", resolve: "Resolve", dismiss: "Dismiss", noConflicts: "No open conflicts.",
+    conflictDelete: "This record was deleted; your edit is kept here.", rejectedChanges: "Changes the server refused",
+    language: "Language", followDevice: "Follow the device", logout: "Sign out", signedInAs: "Signed in as {name}",
+    unsyncedLogout: "{n} changes are not synced yet and will be lost. Sign out anyway?",
+    missingRoles: "Missing key roles", whoDecides: "Who decides", coaches: "Coaches", opponents: "Opponents",
+    personal: "Personal (confidential)", stance: "Stance", level: "Level", roles: "Roles", title: "Title",
+    addContact: "Add contact", department: "Department", mindshare: "Mindshare", heartshare: "Heartshare",
+    noContacts: "No contacts yet.", otherLevel: "Level not set", addCompetitor: "Add competitor",
+    competitor: "Competitor", product: "Product", satisfaction: "Satisfaction", repName: "Their rep",
+    sellingStyle: "Selling style", notFound: "Not found on this phone.", version: "App version",
+  },
+  zh: {
+    app: "Fieldbook 外勤本", signIn: "登录", email: "邮箱", password: "密码",
+    demoNote: "仅限演示模式:admin@demo / manager@demo / rep1@demo / rep2@demo,密码 fieldbook-demo",
+    loginFailed: "登录失败", offlineLogin: "当前离线:登录需要网络连接。",
+    accounts: "我的客户", tasks: "我的任务", conflicts: "冲突", settings: "设置",
+    search: "搜索名称、城市、联系人", allClasses: "全部分类", anyMilestone: "全部里程碑",
+    notVisited30: "30 天未拜访", shown: "{n} / {total}", noAccounts: "没有匹配的客户。",
+    syncNow: "立即同步", pending: "{n} 条待同步", synced: "已同步 {when}", neverSynced: "尚未同步",
+    syncing: "同步中…", offline: "离线", syncError: "同步失败,稍后重试", signInAgain: "请重新登录以同步",
+    downloading: "正在下载 {done} / {total}", back: "返回", save: "保存", cancel: "取消",
+    saved: "已保存", edit: "编辑", loading: "加载中…", lastVisit: "最近拜访", never: "从未",
+    logVisit: "记录拜访", decisionChain: "决策链", opportunities: "销售机会",
+    profile: "客户资料", background: "背景资料", competitors: "竞争对手", salesOpportunity: "销售机会信息",
+    classification: "ABC 分类、忠诚度、关系级别", contactInfo: "联系方式", notes: "备注",
+    keyAccount: "大客户", keyAccountCriteria: "大客户标准", strategy: "开发策略",
+    visits: "拜访记录", name: "名称", city: "城市", address: "地址", phone: "电话", website: "网站",
+    industry: "行业", abcClass: "ABC 分类", loyalty: "忠诚度", relationship: "关系级别",
+    potentialProfit: "潜在利润", paybackPeriod: "回报周期", none: "—",
+    visitType: "类型", contactsMet: "会见的联系人", purpose: "目的", outcome: "结果", occurredAt: "时间",
+    duration: "时长(分钟)", cost: "费用", currency: "币种", giftValue: "礼品价值",
+    giftCap: "礼品价值超过公司上限({cap})。", nextActions: "下一步行动", what: "工作内容", who: "责任人",
+    due: "时间", checkpoint: "监控点", addAction: "添加下一步行动", removeAction: "删除",
+    saveVisit: "保存拜访", draftKept: "草稿已保存在本机", purposeRequired: "请填写拜访目的。",
+    opportunity: "销售机会", amount: "金额", closeDate: "预计成交日期", buyingStage: "采购阶段",
+    milestone: "里程碑", probability: "赢单概率", criteria: "标准", meetAll: "须全部符合",
+    meetAny: "符合其中一条即可", checklist: "工作清单", history: "历史", requestPromotion: "申请晋级",
+    justification: "理由", promotionPending: "已申请晋级,等待审批", promotionQueued: "晋级申请已排队",
+    linkedVisits: "关联拜访", noOpportunities: "暂无销售机会。",
+    dueToday: "今天到期", overdue: "已逾期", noTasks: "没有到期任务。", done: "完成",
+    mine: "我的", theirs: "对方的", kept: "保留的(当前)", lost: "被覆盖的", keepCurrent: "保留当前",
+    useLost: "使用另一版本", merge: "合并", resolve: "解决", dismiss: "忽略", noConflicts: "没有未解决的冲突。",
+    conflictDelete: "该记录已被删除;你的修改保存在这里。", rejectedChanges: "服务器拒绝的修改",
+    language: "语言", followDevice: "跟随设备", logout: "退出登录", signedInAs: "当前用户:{name}",
+    unsyncedLogout: "还有 {n} 条修改未同步,退出后将丢失。仍要退出吗?",
+    missingRoles: "缺少的关键角色", whoDecides: "谁做决定", coaches: "教练", opponents: "反对者",
+    personal: "个人资料(保密)", stance: "态度", level: "层级", roles: "角色", title: "职位",
+    addContact: "添加联系人", department: "部门", mindshare: "理性认同", heartshare: "感性认同",
+    noContacts: "暂无联系人。", otherLevel: "未设层级", addCompetitor: "添加竞争对手",
+    competitor: "竞争对手", product: "产品", satisfaction: "满意度", repName: "对方销售",
+    sellingStyle: "销售风格", notFound: "本机上没有找到。", version: "应用版本",
+  },
+};
+
+let vocab = VOCAB;
+let chosen = null; // null: follow navigator.language
+
+export function deviceLocale() {
+  return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+}
+
+export function locale() { return chosen || deviceLocale(); }
+export function setLocale(value) {
+  chosen = value || null;
+  document.documentElement.lang = locale();
+}
+export const lang = () => (locale() === "zh-CN" ? "zh" : "en");
+
+export function t(key, params) {
+  let s = STRINGS[lang()][key] ?? STRINGS.en[key] ?? key;
+  if (params) for (const [k, v] of Object.entries(params)) s = s.replace(`{${k}}`, v);
+  return s;
+}
+
+/** Vocabularies from GET /api/v1/meta win over the bundled copy. */
+export function setVocabularies(data) {
+  const v = data?.vocabularies || data;
+  if (v && typeof v === "object") vocab = { ...VOCAB, ...v };
+}
+
+export function options(name) {
+  return (vocab[name] || []).map((o) => (typeof o === "string" ? { value: o, en: o, zh: o } : o));
+}
+
+export function label(name, value) {
+  if (value == null || value === "") return t("none");
+  const o = options(name).find((x) => x.value === value);
+  return o ? o[lang()] || o.en : String(value);
+}
+
+/** Bilingual text from stages ({en, zh} items or name_en/name_zh fields). */
+export function pick(item, field) {
+  if (!item) return "";
+  if (field) return item[`${field}_${lang()}`] || item[`${field}_en`] || "";
+  return item[lang()] || item.en || "";
+}
+
+export const fmt = {
+  date: (v) => (v ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(v)) : t("none")),
+  datetime: (v) => (v ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(v)) : t("none")),
+  number: (v) => new Intl.NumberFormat(locale()).format(Number(v || 0)),
+  money: (v, currency = "CNY") => {
+    try { return new Intl.NumberFormat(locale(), { style: "currency", currency }).format(Number(v || 0)); } catch { return `${v} ${currency}`; }
+  },
+  relative: (ms) => {
+    const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+    const s = Math.round((ms - Date.now()) / 1000);
+    if (Math.abs(s) < 60) return rtf.format(s, "second");
+    if (Math.abs(s) < 3600) return rtf.format(Math.round(s / 60), "minute");
+    if (Math.abs(s) < 86400) return rtf.format(Math.round(s / 3600), "hour");
+    return rtf.format(Math.round(s / 86400), "day");
+  },
+};

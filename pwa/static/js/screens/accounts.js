@@ -1,0 +1,101 @@
+// My accounts: instant search over name, city and contact names, with filters. The
+// index is built once in memory (rebuilt after data changes) and only the first matches
+// are rendered, so it stays fast with thousands of customers.
+
+import { html, useMemo, useState, useEffect } from "../../vendor/preact.js";
+import { db, live } from "../db.js";
+import { onChange } from "../store.js";
+import { t, label, fmt } from "../i18n.js";
+
+const PAGE = 50;
+const DAY = 86_400_000;
+let cached = null;
+onChange(() => { cached = null; });
+
+/** [{id, name, city, abc, milestone, lastVisit, text}] sorted by name. */
+export function buildIndex() {
+  if (cached) return cached;
+  cached = (async () => {
+    const d = db();
+    const [customers, contacts, opps, visits] = await Promise.all([
+      d.customers.toArray(), d.contacts.toArray(), d.opportunities.toArray(), d.visits.toArray(),
+    ]);
+    const names = new Map();
+    for (const c of contacts) if (live(c)) names.set(c.customer_id, `${names.get(c.customer_id) || ""} ${c.name || ""}`);
+    const milestone = new Map();
+    for (const o of opps) {
+      if (live(o) && (o.status || "open") === "open") milestone.set(o.customer_id, Math.max(milestone.get(o.customer_id) || 0, o.milestone || 1));
+    }
+    const last = new Map();
+    for (const v of visits) {
+      if (!live(v) || !v.occurred_at) continue;
+      const at = Date.parse(v.occurred_at);
+      if (!(last.get(v.customer_id) >= at)) last.set(v.customer_id, at);
+    }
+    const collator = new Intl.Collator(undefined, { sensitivity: "base" });
+    return customers.filter(live).map((c) => ({
+      id: c.id, name: c.name || "", city: c.city || "", abc: c.abc_class, key: c.is_key_account,
+      milestone: milestone.get(c.id) || 0, lastVisit: last.get(c.id) || null,
+      text: `${c.name || ""} ${c.city || ""} ${names.get(c.id) || ""}`.toLowerCase(),
+    })).sort((a, b) => collator.compare(a.name, b.name));
+  })();
+  return cached;
+}
+
+export function filterIndex(index, { q, abc, milestone, stale }, now = Date.now()) {
+  const terms = q.toLowerCase().split(/\s+/).filter(Boolean);
+  return index.filter((c) => (!abc || c.abc === abc)
+    && (!milestone || c.milestone === Number(milestone))
+    && (!stale || !c.lastVisit || now - c.lastVisit > 30 * DAY)
+    && terms.every((term) => c.text.includes(term)));
+}
+
+export function Accounts() {
+  const [index, setIndex] = useState(null);
+  const [q, setQ] = useState(sessionStorage.getItem("fb.q") || "");
+  const [abc, setAbc] = useState("");
+  const [milestone, setMilestone] = useState("");
+  const [stale, setStale] = useState(false);
+  const [limit, setLimit] = useState(PAGE);
+  useEffect(() => {
+    const load = () => buildIndex().then(setIndex);
+    load();
+    return onChange(load);
+  }, []);
+  const matches = useMemo(() => (index ? filterIndex(index, { q, abc, milestone, stale }) : []),
+    [index, q, abc, milestone, stale]);
+  const onSearch = (e) => { setQ(e.target.value); setLimit(PAGE); sessionStorage.setItem("fb.q", e.target.value); };
+  return html`<section class="accounts">
+    <h1 class="sr-only">${t("accounts")}</h1>
+    <div class="filters">
+      <input type="search" class="search" data-testid="account-search" aria-label=${t("search")}
+        placeholder=${t("search")} value=${q} onInput=${onSearch} />
+      <div class="filter-row">
+        <select aria-label=${t("abcClass")} data-testid="filter-abc" value=${abc} onChange=${(e) => setAbc(e.target.value)}>
+          <option value="">${t("allClasses")}</option>
+          ${["A", "B", "C"].map((v) => html`<option value=${v}>${v}</option>`)}
+        </select>
+        <select aria-label=${t("milestone")} data-testid="filter-milestone" value=${milestone} onChange=${(e) => setMilestone(e.target.value)}>
+          <option value="">${t("anyMilestone")}</option>
+          ${[1, 2, 3, 4, 5, 6, 7].map((n) => html`<option value=${n}>M${n}</option>`)}
+        </select>
+        <label class="check"><input type="checkbox" data-testid="filter-stale" checked=${stale}
+          onChange=${(e) => setStale(e.target.checked)} /> ${t("notVisited30")}</label>
+      </div>
+      <p class="muted small" data-testid="account-count">${index ? t("shown", { n: Math.min(limit, matches.length), total: matches.length }) : t("loading")}</p>
+    </div>
+    <ul class="list" data-testid="account-list" aria-label=${t("accounts")}>
+      ${matches.slice(0, limit).map((c) => html`<li key=${c.id}>
+        <a class="row" href=${`#/c/${encodeURIComponent(c.id)}`} data-testid="account-item" data-id=${c.id}>
+          <span class="row-main"><strong>${c.name}</strong>
+            <span class="muted">${c.city}${c.lastVisit ? ` · ${t("lastVisit")} ${fmt.date(c.lastVisit)}` : ""}</span></span>
+          <span class="tags">${c.abc && html`<span class=${`tag abc-${c.abc}`}>${c.abc}</span>`}
+            ${c.milestone ? html`<span class="tag">M${c.milestone}</span>` : ""}</span>
+        </a></li>`)}
+    </ul>
+    ${index && !matches.length && html`<p class="muted pad">${t("noAccounts")}</p>`}
+    ${matches.length > limit && html`<button class="secondary wide" onClick=${() => setLimit(limit + PAGE)}>+${Math.min(PAGE, matches.length - limit)}</button>`}
+  </section>`;
+}
+
+export { label };

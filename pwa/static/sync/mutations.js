@@ -1,0 +1,58 @@
+// Building outbox mutations (docs/sync-protocol.md, "Push"). Pure: no DOM, no IndexedDB.
+
+export const MAX_BATCH = 500;
+
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** The fields of `values` that differ from `row` (all of them for a new record). */
+export function changedFields(row, values) {
+  const out = {};
+  for (const [field, value] of Object.entries(values)) {
+    if (!row || !same(row[field], value)) out[field] = value;
+  }
+  return out;
+}
+
+/**
+ * A put: `fields` only the changed ones; `base[field]` the field version the phone last
+ * saw (from the row's versions as pulled; null for a field it never saw, e.g. on create).
+ */
+export function buildPut({ id, table, key, hlc, fields, row }) {
+  const base = {};
+  for (const field of Object.keys(fields)) base[field] = row?._v?.[field] ?? null;
+  return { id, op: "put", table, key, hlc, fields, base };
+}
+
+export function buildDelete({ id, table, key, hlc }) {
+  return { id, op: "delete", table, key, hlc };
+}
+
+/** The wire form of an outbox entry (drops local bookkeeping such as `oid`). */
+export function wire(entry) {
+  const m = { id: entry.id, op: entry.op, table: entry.table, key: entry.key, hlc: entry.hlc };
+  if (entry.op === "put") { m.fields = entry.fields; m.base = entry.base; }
+  return m;
+}
+
+/** Renumber unacknowledged mutations (in outbox order) contiguously from `expectedId`. */
+export function renumber(entries, expectedId) {
+  return entries.map((e, i) => ({ ...e, id: expectedId + i }));
+}
+
+/** Consecutive batches of at most `size`, in outbox order. */
+export function batches(entries, size = MAX_BATCH) {
+  const out = [];
+  for (let i = 0; i < entries.length; i += size) out.push(entries.slice(i, i + size));
+  return out;
+}
+
+/** Pending mutations grouped by "table/key", oldest first, for rebasing pulled rows. */
+export function pendingByKey(entries) {
+  const map = new Map();
+  for (const e of entries) {
+    const key = `${e.table}/${e.key}`;
+    if (!map.has(key)) map.set(key, []);
+    map.get(key).push(e);
+  }
+  return map;
+}

@@ -1,0 +1,116 @@
+"""Who may see and change what. Every rule of docs/access.md lives here.
+
+- admin: everything.
+- manager: the customers owned by the reps of the teams they manage (and their own);
+  reads and writes them, personal data included.
+- rep: the customers they own and those shared with them; personal data of contacts
+  only at customers they own.
+
+The sync engine asks an ``Access`` for a SQL filter per table (pull) and for a verdict
+per write (push); the REST API asks the same object, so both paths follow one rule.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from sync.engine import Rejected
+
+from .models import Customer, CustomerShare, Team, User
+
+PERSONAL_TABLES = frozenset({"contact_personal"})
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: str
+    role: str
+    team_id: str | None
+    managed_team_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def for_user(cls, session, user):
+        managed = tuple(session.scalars(sa.select(Team.id).where(Team.manager_id == user.id)))
+        return cls(user.id, user.role, user.team_id, managed)
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    def _owners(self):
+        """Users whose customers this user sees as owner or manager."""
+        if self.role == "manager" and self.managed_team_ids:
+            team_members = sa.select(User.id).where(User.team_id.in_(self.managed_team_ids))
+            return sa.or_(Customer.owner_id == self.user_id, Customer.owner_id.in_(team_members))
+        return Customer.owner_id == self.user_id
+
+    def customer_ids(self, personal=False):
+        """A subquery of the customer ids in scope (None for admins: everything)."""
+        if self.is_admin:
+            return None
+        owned = sa.select(Customer.id).where(self._owners())
+        if personal:
+            return owned
+        shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id == self.user_id)
+        return sa.union(owned, shared).subquery().select()
+
+    def read_filter(self, table_name, column):
+        """SQL clause limiting ``column`` (a customer id column) to this user's scope."""
+        ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)
+        return None if ids is None else column.in_(ids)
+
+    def can_read(self, session, table_name, customer_id):
+        if customer_id is None or self.is_admin:
+            return True
+        ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)
+        return session.scalar(sa.select(sa.literal(True)).where(
+            sa.literal(customer_id).in_(ids))) is True
+
+    def check_write(self, session, table_name, customer_id, before, values, op):
+        """Raise Rejected unless this user may make this change (engine callback)."""
+        if table_name == "stages":
+            if not self.is_admin:
+                raise Rejected("forbidden", "Only admins edit the stage template")
+            return
+        if table_name == "customers" and op == "create":
+            self._check_new_customer(values)
+            return
+        if not self.can_read(session, table_name, customer_id):
+            exists = session.get(Customer, customer_id) is not None
+            raise Rejected("out_of_scope" if exists else "not_found",
+                           "This customer is not (or no longer) in your accounts")
+        if table_name == "customers":
+            self._check_customer_change(session, customer_id, values, op)
+
+    def _check_new_customer(self, values):
+        owner = values.get("owner_id", self.user_id)
+        if self.role == "rep" and owner != self.user_id:
+            raise Rejected("forbidden", "A rep creates customers for themselves")
+
+    def _check_customer_change(self, session, customer_id, values, op):
+        owner_id = session.scalar(sa.select(Customer.owner_id).where(Customer.id == customer_id))
+        if op == "delete" and self.role == "rep" and owner_id != self.user_id:
+            raise Rejected("forbidden", "Only the owner, a manager or an admin deletes a customer")
+        if "owner_id" in values and self.role == "rep":
+            raise Rejected("forbidden", "Only a manager or an admin reassigns a customer")
+        if "owner_id" in values and self.role == "manager":
+            new_owner = session.get(User, values["owner_id"])
+            if new_owner is None or (new_owner.team_id not in self.managed_team_ids
+                                     and new_owner.id != self.user_id):
+                raise Rejected("forbidden", "A manager reassigns only within their team")
+
+
+def visible_users(session, customer_id):
+    """Non-admin users who see ``customer_id`` now (for eviction events)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return set()
+    users = {customer.owner_id}
+    owner = session.get(User, customer.owner_id)
+    if owner is not None and owner.team_id:
+        team = session.get(Team, owner.team_id)
+        if team is not None and team.manager_id:
+            users.add(team.manager_id)
+    users.update(session.scalars(
+        sa.select(CustomerShare.user_id).where(CustomerShare.customer_id == customer_id)))
+    return users

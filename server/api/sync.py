@@ -1,0 +1,123 @@
+"""The sync endpoints: thin HTTP adapters over sync.push and sync.pull."""
+
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from sync import pull as pulling
+from sync import push as pushing
+from sync.engine import SCHEMA_VERSION
+
+from ..access import Access
+from ..errors import ApiError
+from ..extensions import db
+from ..sync_registry import registry
+
+bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync",
+               description="Offline sync: push the outbox, pull changes (docs/sync-protocol.md)")
+
+CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="8 to 64 letters, digits, - or _")
+
+
+class MutationSchema(Schema):
+    id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**53))
+    op = fields.String(required=True, validate=validate.OneOf(["put", "delete"]))
+    table = fields.String(required=True, validate=validate.Length(max=40))
+    key = fields.UUID(required=True)
+    hlc = fields.String(validate=validate.Length(max=120))
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String())
+    base = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                       allow_none=True)
+
+
+class PushSchema(Schema):
+    schema_version = fields.Integer(required=True)
+    client_id = fields.String(required=True, validate=CLIENT_ID)
+    mutations = fields.List(fields.Nested(MutationSchema), required=True,
+                            validate=validate.Length(max=pushing.MAX_MUTATIONS))
+
+    @validates_schema
+    def _increasing(self, data, **_kwargs):
+        ids = [m["id"] for m in data.get("mutations", [])]
+        if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
+            raise ValidationError("Mutation ids must be strictly increasing", "mutations")
+
+
+class PullSchema(Schema):
+    schema_version = fields.Integer(required=True)
+    client_id = fields.String(required=True, validate=CLIENT_ID)
+    cursor = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    limit = fields.Integer(validate=validate.Range(1, pulling.MAX_LIMIT),
+                           load_default=pulling.DEFAULT_LIMIT)
+
+
+class PushResultSchema(Schema):
+    schema_version = fields.Integer()
+    last_mutation_id = fields.Integer()
+    results = fields.List(fields.Dict())
+
+
+class PullResultSchema(Schema):
+    schema_version = fields.Integer()
+    cursor = fields.Integer()
+    more = fields.Boolean()
+    reset = fields.Boolean()
+    last_mutation_id = fields.Integer()
+    changes = fields.List(fields.Dict())
+    checksum = fields.String(allow_none=True)
+    count = fields.Integer()
+    total = fields.Integer()
+
+
+def _check_version(body):
+    if body["schema_version"] != SCHEMA_VERSION:
+        raise ApiError(426, "This version of the app can no longer sync: please update it",
+                       supported_schema_version=SCHEMA_VERSION)
+
+
+def _fresh_transaction():
+    # End the read transaction the token check opened, so a push's first statement is
+    # the sync lock (P1) and SQLite never has to upgrade a read lock under contention.
+    db.session.commit()
+
+
+@bp.route("/push", methods=["POST"])
+@jwt_required()
+@bp.arguments(PushSchema)
+@bp.response(200, PushResultSchema)
+@bp.alt_response(409, description="mutation_gap: ids do not continue from the server's")
+@bp.alt_response(426, description="schema_version not supported: update the app")
+@bp.doc(security=[{"bearerAuth": []}])
+def push(body):
+    """Apply this device's outbox, in order, in one transaction."""
+    _check_version(body)
+    user = current_user
+    access = Access.for_user(db.session, user)
+    mutations = [{**m, "key": str(m["key"])} for m in body["mutations"]]
+    _fresh_transaction()
+    try:
+        result = pushing.push(db.session, registry, access, body["client_id"], mutations)
+    except pushing.MutationGap as gap:
+        db.session.rollback()
+        raise ApiError(409, str(gap), reason="mutation_gap", expected_id=gap.expected_id) from None
+    except pushing.ClientMismatch as mismatch:
+        db.session.rollback()
+        raise ApiError(403, str(mismatch)) from None
+    db.session.commit()
+    return {"schema_version": SCHEMA_VERSION, **result}
+
+
+@bp.route("/pull", methods=["POST"])
+@jwt_required()
+@bp.arguments(PullSchema)
+@bp.response(200, PullResultSchema)
+@bp.alt_response(426, description="schema_version not supported: update the app")
+@bp.doc(security=[{"bearerAuth": []}])
+def pull(body):
+    """The changes after ``cursor`` among the records this user may see, a page at a time."""
+    _check_version(body)
+    access = Access.for_user(db.session, current_user)
+    result = pulling.pull(db.session, registry, access, body["client_id"], body.get("cursor"),
+                          body["limit"])
+    db.session.rollback()  # read only
+    return {"schema_version": SCHEMA_VERSION, **result}

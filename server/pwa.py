@@ -1,0 +1,80 @@
+"""The field app (PWA): the shell at ``/``, its static files, the service worker at ``/sw.js``.
+
+The files live in ``pwa/static``. The service worker is served from the root so its scope
+is the whole origin; its cache version is derived from the content of the files it
+precaches, so any change to the app installs a new worker and drops the old caches.
+"""
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, send_from_directory
+
+STATIC_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "pwa", "static"))
+
+bp = Blueprint("pwa", __name__)
+
+# Files whose changes matter to a phone; hashed into the service worker's cache version.
+_VERSIONED = re.compile(r"\.(js|css|html|webmanifest|png|svg|json)$")
+
+
+@bp.get("/")
+def shell():
+    """The app shell; every screen is reached from it by hash routes (``#/c/<id>``)."""
+    return _static("index.html", cache="no-cache")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with its cache version filled in."""
+    with open(os.path.join(STATIC_DIR, "sw.js"), encoding="utf-8") as fh:
+        body = fh.read().replace("__APP_VERSION__", app_version())
+    response = Response(body, mimetype="text/javascript")
+    # Browsers check for a new worker on every navigation; never serve a stale one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    return _static("manifest.webmanifest", cache="no-cache", mimetype="application/manifest+json")
+
+
+@bp.get("/static/<path:filename>")
+def static(filename):
+    """App files; the service worker keeps its own copies, so the HTTP cache stays short."""
+    if filename == "sw.js":
+        abort(404)
+    return _static(filename, cache="no-cache")
+
+
+def _static(filename, cache, mimetype=None):
+    response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
+    response.headers["Cache-Control"] = cache
+    return response
+
+
+@lru_cache(maxsize=1)
+def _version_of_tree(stamp):
+    digest = hashlib.sha256()
+    for root, _dirs, files in sorted(os.walk(STATIC_DIR)):
+        for name in sorted(files):
+            if _VERSIONED.search(name):
+                path = os.path.join(root, name)
+                digest.update(os.path.relpath(path, STATIC_DIR).encode())
+                with open(path, "rb") as fh:
+                    digest.update(fh.read())
+    return digest.hexdigest()[:12]
+
+
+def app_version():
+    """A short hash of the app's files (recomputed when any of them changes on disk)."""
+    stamp = []
+    for root, _dirs, files in os.walk(STATIC_DIR):
+        for name in files:
+            if _VERSIONED.search(name):
+                st = os.stat(os.path.join(root, name))
+                stamp.append((root, name, st.st_mtime_ns, st.st_size))
+    return _version_of_tree(tuple(sorted(stamp)))

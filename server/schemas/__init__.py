@@ -1,0 +1,11 @@
+"""marshmallow schemas, one module per resource; shared by the REST API and the sync engine."""
+
+from .conflict import ConflictSchema
+from .contact import ContactPersonalSchema, ContactSchema
+from .customer import CompetitorSchema, CustomerSchema
+from .opportunity import OpportunitySchema
+from .stage import StageSchema
+from .visit import TaskSchema, VisitSchema
+
+__all__ = ["CompetitorSchema", "ConflictSchema", "ContactPersonalSchema", "ContactSchema",
+           "CustomerSchema", "OpportunitySchema", "StageSchema", "TaskSchema", "VisitSchema"]

@@ -1,0 +1,55 @@
+"""Field helpers shared by the resource schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from ..domain import CURRENCIES
+
+LONG_TEXT = 20000
+
+
+def choice(vocabulary, **kwargs):
+    return fields.String(validate=validate.OneOf(list(vocabulary)), **kwargs)
+
+
+def text(max_length=LONG_TEXT, **kwargs):
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+def name(max_length=200):
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+
+
+class UUIDString(fields.UUID):
+    """A UUID checked on the way in but kept as its canonical string, as stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+def uuid_ref(**kwargs):
+    return UUIDString(**kwargs)
+
+
+def money(**kwargs):
+    return fields.Decimal(places=2, as_string=False, allow_nan=False,
+                          validate=validate.Range(min=0, max=10**13), **kwargs)
+
+
+def currency(**kwargs):
+    return fields.String(validate=validate.OneOf(CURRENCIES), **kwargs)
+
+
+def bilingual_list(**kwargs):
+    return fields.List(fields.Dict(keys=fields.String(validate=validate.OneOf(["en", "zh"])),
+                                   values=text(1000)), validate=validate.Length(max=30), **kwargs)
+
+
+class SyncedSchema(Schema):
+    """Columns every synced record shows; the engine owns them."""
+
+    id = UUIDString()
+    seq = fields.Integer(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    updated_by = fields.String(dump_only=True)

@@ -1,0 +1,40 @@
+from datetime import UTC
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..domain import ACTIVITY_TYPES, GIFT_VALUE_CAP
+from .common import SyncedSchema, choice, currency, money, text, uuid_ref
+
+
+class VisitSchema(SyncedSchema):
+    customer_id = uuid_ref(required=True)
+    opportunity_id = uuid_ref(allow_none=True)
+    author_id = fields.String(dump_only=True)
+    type = choice(ACTIVITY_TYPES, required=True)
+    contact_ids = fields.List(uuid_ref(), validate=validate.Length(max=50))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    duration_minutes = fields.Integer(validate=validate.Range(0, 7 * 24 * 60))
+    purpose = text()
+    notes = text()
+    outcome = text()
+    cost_amount = money()
+    cost_currency = currency()
+    gift_value = money()
+
+    @validates_schema
+    def _gift_rules(self, data, **_kwargs):
+        value = data.get("gift_value")
+        if value and value > GIFT_VALUE_CAP:
+            raise ValidationError(f"A gift may be worth at most {GIFT_VALUE_CAP} (company rule).",
+                                  "gift_value")
+
+
+class TaskSchema(SyncedSchema):
+    customer_id = uuid_ref(required=True)
+    visit_id = uuid_ref(allow_none=True)
+    assignee_id = uuid_ref()
+    what = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    who = text(120)
+    due_date = fields.Date(allow_none=True)
+    checkpoint = text(2000)
+    done = fields.Boolean()

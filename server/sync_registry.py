@@ -1,0 +1,84 @@
+"""The synced tables, described for the sync engine: fields, rules, validation."""
+
+from marshmallow import ValidationError
+
+from sync.engine import Registry, Rejected, TableSpec
+
+from . import models, schemas
+from .extensions import sync_tables
+
+# Long texts that are never overwritten on a conflict: both versions are kept.
+TEXT_MERGE = {
+    "customers": {"notes"},
+    "contacts": {"notes"},
+    "visits": {"notes", "outcome", "purpose"},
+    "opportunities": {"notes"},
+}
+
+SYNCED = [
+    # (name, model, schema, scope column)
+    ("customers", models.Customer, schemas.CustomerSchema, "id"),
+    ("competitors", models.Competitor, schemas.CompetitorSchema, "customer_id"),
+    ("contacts", models.Contact, schemas.ContactSchema, "customer_id"),
+    ("contact_personal", models.ContactPersonal, schemas.ContactPersonalSchema, "customer_id"),
+    ("opportunities", models.Opportunity, schemas.OpportunitySchema, "customer_id"),
+    ("visits", models.Visit, schemas.VisitSchema, "customer_id"),
+    ("tasks", models.Task, schemas.TaskSchema, "customer_id"),
+    ("stages", models.Stage, schemas.StageSchema, None),
+    ("conflicts", models.Conflict, schemas.ConflictSchema, "customer_id"),
+]
+
+ENGINE_COLUMNS = {"id", "seq", "field_versions", "deleted", "created_at", "updated_at",
+                  "created_by", "updated_by", "customer_id"}
+
+
+def _validator(schema_class):
+    schema = schema_class()
+
+    def validate(fields, creating):
+        fields.pop("id", None)
+        try:
+            return schema.load(fields, partial=not creating)
+        except ValidationError as error:
+            raise Rejected("invalid", "Invalid fields", error.messages) from None
+
+    return validate
+
+
+def _owner_defaults(field):
+    def on_create(policy, values):
+        return {field: policy.user_id}
+    return on_create
+
+
+def _opportunity_defaults(policy, values):
+    return {"owner_id": policy.user_id, "milestone": 1, "probability": 5, "status": "open",
+            "stage_entered_at": None}
+
+
+ON_CREATE = {
+    "customers": _owner_defaults("owner_id"),
+    "opportunities": _opportunity_defaults,
+    "visits": _owner_defaults("author_id"),
+    "tasks": _owner_defaults("assignee_id"),
+}
+
+
+def _spec(name, model, schema_class, scope_column):
+    table = model.__table__
+    fields = tuple(c.name for c in table.columns if c.name not in ENGINE_COLUMNS)
+    loadable = {f.data_key or key for key, f in schema_class().load_fields.items()}
+    writable = frozenset(loadable & (set(fields) | {"customer_id"}))
+    return TableSpec(
+        name=name, table=table, fields=fields, writable=writable,
+        validate=_validator(schema_class), text_merge=frozenset(TEXT_MERGE.get(name, ())),
+        scope_column=scope_column, on_create=ON_CREATE.get(name),
+        sensitive=name == "contact_personal")
+
+
+def build_registry():
+    return Registry({name: _spec(*entry) for entry in SYNCED for name in [entry[0]]},
+                    sync_tables)
+
+
+registry = build_registry()

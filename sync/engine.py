@@ -1,0 +1,418 @@
+"""The sync engine: push (apply a device's outbox) and pull (what changed since a cursor).
+
+Plain Python over SQLAlchemy Core. The application supplies the synced tables
+(``TableSpec``) and an access policy; the engine supplies the protocol. Step numbers
+(P1..P6, L1..L5) refer to docs/sync-protocol.md.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Callable, Protocol
+
+import sqlalchemy as sa
+
+from . import hlc as hlcs
+from .tables import SyncTables
+
+SCHEMA_VERSION = 1
+CHECKSUM_MOD = 1 << 48
+GLOBAL_SCOPE = ""  # sync_checksums key of records that belong to no customer
+TEXT_MERGE_MARK = "\n\n——— 另一版本 / other version ———\n"
+
+
+class Rejected(Exception):
+    """A mutation that can never succeed: it is marked processed with this reason."""
+
+    def __init__(self, reason, message, errors=None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.errors = errors
+
+
+class Policy(Protocol):
+    """What the engine needs to know about the user it acts for."""
+
+    user_id: str
+
+    def read_filter(self, table_name: str, column: sa.ColumnElement) -> Any: ...
+
+    def check_write(self, session, table_name, customer_id, before, values, op) -> None: ...
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A synced table as the engine sees it."""
+
+    name: str
+    table: sa.Table
+    fields: tuple[str, ...]  # every field that syncs (besides id)
+    writable: frozenset[str]  # fields a device may write
+    validate: Callable[[dict, bool], dict]  # (fields, creating) -> clean values or Rejected
+    text_merge: frozenset[str] = frozenset()
+    scope_column: str | None = "customer_id"  # "id" for customers, None for global
+    on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
+    cascade_from_customer: bool = True  # tombstoned when its customer is deleted
+    sensitive: bool = False  # audit trail keeps field names only
+
+    def customer_of(self, key, row_or_values):
+        if self.scope_column is None:
+            return None
+        if self.scope_column == "id":
+            return key
+        return row_or_values.get(self.scope_column)
+
+
+@dataclass
+class Registry:
+    specs: dict[str, TableSpec]
+    sync: SyncTables
+
+    def __getitem__(self, name):
+        return self.specs[name]
+
+
+def wire(value):
+    """A column value as it travels in JSON (and is compared for equality)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def record_hash(table_name, key, seq):
+    digest = hashlib.sha256(f"{table_name}/{key}/{seq}".encode()).hexdigest()
+    return int(digest[:12], 16)
+
+
+def format_checksum(total):
+    return f"{total % CHECKSUM_MOD:012x}"
+
+
+@dataclass
+class Outcome:
+    status: str  # applied | conflict | rejected
+    seq: int | None = None
+    conflicts: list[str] = field(default_factory=list)
+    reason: str | None = None
+    message: str | None = None
+    errors: Any = None
+
+    def as_dict(self):
+        body = {"status": self.status}
+        for name in ("seq", "reason", "message", "errors"):
+            if getattr(self, name) is not None:
+                body[name] = getattr(self, name)
+        if self.conflicts:
+            body["conflicts"] = self.conflicts
+        return body
+
+
+class ChangeSet:
+    """All writes of one transaction: hands out seqs, keeps checksums and the audit trail.
+
+    Use as a context manager around writes; ``finish`` runs on a clean exit. The caller
+    owns the transaction (commit or rollback).
+    """
+
+    def __init__(self, session, registry, policy, client_id=None, now=time.time):
+        self.session = session
+        self.registry = registry
+        self.policy = policy
+        self.client_id = client_id
+        self.now = now
+        self.clock = hlcs.Clock("server", now)
+        self.mutation_id = None
+        self._next = None
+        self._checksum_delta = {}
+        self._head = None
+
+    # -- P1: the lock ----------------------------------------------------------------
+    def __enter__(self):
+        state = self.registry.sync.state
+        # An UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before
+        # any seq is handed out, so seqs become visible in the order they were issued.
+        self.session.execute(sa.update(state).where(state.c.id == 1).values(seq=state.c.seq))
+        self._head = self.session.scalar(sa.select(state.c.seq).where(state.c.id == 1))
+        if self._head is None:
+            raise RuntimeError("sync_state is not initialised: run the migrations")
+        self._next = self._head
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.finish()
+        return False
+
+    def next_seq(self):
+        self._next += 1
+        return self._next
+
+    def finish(self):
+        sync = self.registry.sync
+        if self._next != self._head:
+            self.session.execute(sa.update(sync.state).where(sync.state.c.id == 1)
+                                 .values(seq=self._next))
+        for (customer_key, table_name), (delta, count) in self._checksum_delta.items():
+            self._add_checksum(customer_key, table_name, delta, count)
+        self._checksum_delta.clear()
+        self._head = self._next
+
+    def _add_checksum(self, customer_key, table_name, delta, count):
+        sums = self.registry.sync.checksums
+        where = sa.and_(sums.c.customer_id == customer_key, sums.c.table_name == table_name)
+        current = self.session.execute(sa.select(sums.c.checksum, sums.c.count)
+                                       .where(where)).first()
+        if current is None:
+            self.session.execute(sa.insert(sums).values(
+                customer_id=customer_key, table_name=table_name,
+                checksum=delta % CHECKSUM_MOD, count=count))
+        else:
+            self.session.execute(sa.update(sums).where(where).values(
+                checksum=(current.checksum + delta) % CHECKSUM_MOD, count=current.count + count))
+
+    def _track(self, spec, key, customer_id, old_seq, new_seq):
+        """Keep the additive checksum: remove the old (table, id, seq), add the new."""
+        bucket = (customer_id or GLOBAL_SCOPE, spec.name)
+        delta, count = self._checksum_delta.get(bucket, (0, 0))
+        if old_seq is not None:
+            delta -= record_hash(spec.name, key, old_seq)
+            count -= 1
+        if new_seq is not None:
+            delta += record_hash(spec.name, key, new_seq)
+            count += 1
+        self._checksum_delta[bucket] = (delta, count)
+
+    # -- helpers ---------------------------------------------------------------------
+    def _now(self):
+        return datetime.fromtimestamp(self.now(), UTC)
+
+    def _load(self, spec, key):
+        row = self.session.execute(sa.select(spec.table).where(spec.table.c.id == key)).first()
+        return None if row is None else row._asdict()
+
+    def _later_version(self, stamp, current):
+        """``stamp`` if it orders after ``current``, else a fresh server tick after both."""
+        if current is None or stamp > current:
+            return stamp
+        self.clock.receive(current)
+        return self.clock.tick()
+
+    def _audit(self, spec, key, customer_id, op, changes, seq):
+        if spec.sensitive:
+            changes = sorted(changes)
+        self.session.execute(sa.insert(self.registry.sync.change_log).values(
+            seq=seq, table_name=spec.name, record_id=key, customer_id=customer_id, op=op,
+            changes=changes, user_id=self.policy.user_id, client_id=self.client_id,
+            mutation_id=self.mutation_id, at=self._now()))
+
+    def _stamp(self, stamp):
+        """The HLC a write is ordered by: the device's, clamped to our clock, or ours."""
+        if stamp is None:
+            return self.clock.tick()
+        return hlcs.clamp(stamp, self.clock.wall_ms())
+
+    # -- P5: put -----------------------------------------------------------------------
+    def put(self, table_name, key, fields, base=None, stamp=None, authoritative=False):
+        """Create or patch a record; returns an Outcome. Raises Rejected on refusal.
+
+        ``base`` maps each field to the version the writer last saw; ``None`` (the
+        server's own writes) means "the current version": no conflict possible.
+        ``authoritative`` lets the server write fields devices may not.
+        """
+        spec = self._spec(table_name)
+        stamp = self._stamp(stamp)
+        if not authoritative:
+            forbidden = sorted(set(fields) - spec.writable - {"id"})
+            known = set(spec.fields)
+            if any(name not in known for name in forbidden):
+                unknown = [name for name in forbidden if name not in known]
+                raise Rejected("invalid", "Unknown fields", {name: ["Unknown field."]
+                                                             for name in unknown})
+            if forbidden:
+                raise Rejected("read_only_field",
+                               f"Set by the server only: {', '.join(forbidden)}")
+        row = self._load(spec, key)
+        if row is not None and row["deleted"]:
+            conflict = self._conflict(spec, key, row, "delete", {
+                name: {"lost": wire(value), "kept": None} for name, value in fields.items()},
+                lost_client=self.client_id, lost_by=self.policy.user_id)
+            raise Rejected("deleted", "The record was deleted; your edit is kept in a conflict "
+                           f"record ({conflict})")
+        values = spec.validate(dict(fields), row is None)
+        if row is None:
+            return self._create(spec, key, values, stamp)
+        return self._update(spec, key, row, values, base, stamp)
+
+    def _spec(self, table_name):
+        try:
+            return self.registry[table_name]
+        except KeyError:
+            raise Rejected("unknown_table", f"No synced table named {table_name!r}") from None
+
+    def _create(self, spec, key, values, stamp):
+        if spec.on_create is not None:
+            values = {**spec.on_create(self.policy, values), **values}
+        customer_id = spec.customer_of(key, values)
+        self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
+        seq = self.next_seq()
+        now = self._now()
+        self.session.execute(sa.insert(spec.table).values(
+            id=key, seq=seq, deleted=False, field_versions={name: stamp for name in values},
+            created_at=now, updated_at=now, created_by=self.policy.user_id,
+            updated_by=self.policy.user_id, **values))
+        self._track(spec, key, customer_id, None, seq)
+        self._audit(spec, key, customer_id, "create", {k: wire(v) for k, v in values.items()},
+                    seq)
+        return Outcome("applied", seq)
+
+    def _update(self, spec, key, row, values, base, stamp):
+        customer_id = spec.customer_of(key, row)
+        if spec.scope_column not in (None, "id") and spec.scope_column in values \
+                and values[spec.scope_column] != row[spec.scope_column]:
+            raise Rejected("invalid", "A record cannot move to another customer",
+                           {spec.scope_column: ["Cannot be changed."]})
+        self.policy.check_write(self.session, spec.name, customer_id, row, values, "update")
+        versions = dict(row["field_versions"] or {})
+        applied, lost, kept_theirs = {}, {}, {}
+        for name, value in values.items():
+            current, version = row[name], versions.get(name)
+            if wire(value) == wire(current):
+                continue  # same value: nothing to do, nothing to conflict about
+            if base is None or base.get(name) == version:
+                applied[name] = value
+                versions[name] = self._later_version(stamp, version)
+                continue
+            # Someone else wrote this field since the writer saw it: a conflict.
+            mine_wins = version is None or stamp > version
+            if name in spec.text_merge:
+                winner, loser = (value, current) if mine_wins else (current, value)
+                applied[name] = f"{winner}{TEXT_MERGE_MARK}{loser}"
+                versions[name] = self._later_version(stamp, version)
+                lost[name] = {"lost": wire(loser), "kept": wire(winner)}
+            elif mine_wins:
+                applied[name] = value
+                versions[name] = stamp
+                kept_theirs[name] = {"lost": wire(current), "kept": wire(value)}
+            else:
+                lost[name] = {"lost": wire(value), "kept": wire(current)}
+        conflicts = []
+        if lost:
+            kind = "text" if set(lost) & spec.text_merge else "field"
+            conflicts.append(self._conflict(spec, key, row, kind, lost,
+                                            lost_client=self.client_id,
+                                            lost_by=self.policy.user_id))
+        if kept_theirs:
+            conflicts.append(self._conflict(spec, key, row, "field", kept_theirs,
+                                            lost_client=_node(row, kept_theirs),
+                                            lost_by=row["updated_by"],
+                                            won_by=self.policy.user_id))
+        if not applied:
+            return Outcome("conflict" if conflicts else "applied", row["seq"], conflicts)
+        seq = self.next_seq()
+        self.session.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
+            seq=seq, field_versions=versions, updated_at=self._now(),
+            updated_by=self.policy.user_id, **applied))
+        self._track(spec, key, customer_id, row["seq"], seq)
+        self._audit(spec, key, customer_id, "update", {k: wire(v) for k, v in applied.items()},
+                    seq)
+        return Outcome("conflict" if conflicts else "applied", seq, conflicts)
+
+    def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None):
+        """Write a conflict record (itself a synced record) and return its id."""
+        import uuid
+
+        conflict_id = str(uuid.uuid4())
+        conflicts = self.registry["conflicts"]
+        customer_id = spec.customer_of(key, row) if row else None
+        seq = self.next_seq()
+        now = self._now()
+        stamp = self.clock.tick()
+        values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
+                  "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
+                  "won_by": won_by, "status": "open"}
+        self.session.execute(sa.insert(conflicts.table).values(
+            id=conflict_id, seq=seq, deleted=False, field_versions={k: stamp for k in values},
+            created_at=now, updated_at=now, created_by=self.policy.user_id,
+            updated_by=self.policy.user_id, **values))
+        self._track(conflicts, conflict_id, customer_id, None, seq)
+        return conflict_id
+
+    # -- P5: delete --------------------------------------------------------------------
+    def delete(self, table_name, key, base=None, stamp=None):
+        """Tombstone a record (and a customer's whole subtree). Delete beats edit."""
+        spec = self._spec(table_name)
+        row = self._load(spec, key)
+        if row is None:
+            raise Rejected("not_found", "No such record")
+        if row["deleted"]:
+            return Outcome("applied", row["seq"])
+        customer_id = spec.customer_of(key, row)
+        self.policy.check_write(self.session, spec.name, customer_id, row, {}, "delete")
+        conflicts = []
+        if base is not None:
+            versions = row["field_versions"] or {}
+            unseen = {name: {"lost": wire(row[name]), "kept": None} for name in spec.fields
+                      if name in versions and base.get(name) != versions[name]}
+            if unseen:
+                conflicts.append(self._conflict(spec, key, row, "delete", unseen,
+                                                lost_client=None, lost_by=row["updated_by"],
+                                                won_by=self.policy.user_id))
+        seq = self._tombstone(spec, key, row, customer_id)
+        if spec.scope_column == "id":
+            self._cascade(key)
+        return Outcome("conflict" if conflicts else "applied", seq, conflicts)
+
+    def _tombstone(self, spec, key, row, customer_id):
+        seq = self.next_seq()
+        self.session.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
+            deleted=True, seq=seq, updated_at=self._now(), updated_by=self.policy.user_id))
+        self._track(spec, key, customer_id, row["seq"], None)
+        self._audit(spec, key, customer_id, "delete", {}, seq)
+        return seq
+
+    def _cascade(self, customer_id):
+        for spec in self.registry.specs.values():
+            if spec.scope_column != "customer_id" or not spec.cascade_from_customer:
+                continue
+            live = self.session.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
+                spec.table.c.customer_id == customer_id, spec.table.c.deleted.is_(False)))
+            for child_id, child_seq in live.all():
+                self._tombstone(spec, child_id, {"seq": child_seq}, customer_id)
+
+    # -- L4 and evictions ----------------------------------------------------------------
+    def restamp_customer(self, customer_id):
+        """Give every live record of a customer a new seq, so it reaches new viewers."""
+        for spec in self.registry.specs.values():
+            if spec.scope_column is None:
+                continue
+            column = spec.table.c.id if spec.scope_column == "id" else spec.table.c.customer_id
+            rows = self.session.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
+                column == customer_id, spec.table.c.deleted.is_(False))).all()
+            for key, old_seq in rows:
+                seq = self.next_seq()
+                self.session.execute(sa.update(spec.table).where(spec.table.c.id == key)
+                                     .values(seq=seq))
+                self._track(spec, key, customer_id, old_seq, seq)
+
+    def evict(self, user_id, customer_id):
+        """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
+        self.session.execute(sa.insert(self.registry.sync.scope_events).values(
+            seq=self.next_seq(), user_id=user_id, customer_id=customer_id))
+
+
+def _node(row, fields):
+    """The device that wrote the (now losing) value of these fields, from its HLC."""
+    versions = row.get("field_versions") or {}
+    for name in fields:
+        if versions.get(name):
+            return hlcs.parse(versions[name]).node
+    return None

@@ -1,0 +1,103 @@
+"""Push: apply one device's outbox in one transaction (docs/sync-protocol.md, P1-P6)."""
+
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from . import hlc
+from .engine import ChangeSet, Outcome, Rejected
+
+MAX_MUTATIONS = 500
+
+
+class MutationGap(Exception):
+    """The outbox does not continue where the server left off (409 mutation_gap)."""
+
+    def __init__(self, expected_id, message):
+        super().__init__(message)
+        self.expected_id = expected_id
+
+
+class ClientMismatch(Exception):
+    """The client id is registered to another user."""
+
+
+def push(session, registry, policy, client_id, mutations, now=time.time):
+    """Apply ``mutations`` for ``client_id``; returns the response body.
+
+    The caller commits on success and rolls back on an exception.
+    """
+    with ChangeSet(session, registry, policy, client_id, now) as changes:  # P1
+        last = _client_last_id(session, registry, policy, client_id, now)  # P2
+        replayed = [m for m in mutations if m["id"] <= last]
+        fresh = [m for m in mutations if m["id"] > last]
+        _check_contiguous(fresh, last)  # P4
+        results = _stored_results(session, registry, client_id, replayed)  # P3
+        for mutation in fresh:  # P5
+            changes.mutation_id = mutation["id"]
+            outcome = apply_mutation(changes, mutation)
+            result = {"id": mutation["id"], **outcome.as_dict()}
+            results.append(result)
+            session.execute(sa.insert(registry.sync.mutations).values(  # P6
+                client_id=client_id, mutation_id=mutation["id"], result=result,
+                processed_at=datetime.fromtimestamp(now(), UTC)))
+        if fresh:
+            last = fresh[-1]["id"]
+            clients = registry.sync.clients
+            session.execute(sa.update(clients).where(clients.c.client_id == client_id)
+                            .values(last_mutation_id=last))
+    return {"last_mutation_id": last, "results": results}
+
+
+def apply_mutation(changes, mutation):
+    """One mutation to an Outcome; a Rejected becomes a rejected (but processed) result."""
+    try:
+        stamp = mutation.get("hlc")
+        if stamp is not None and not hlc.is_valid(stamp):
+            raise Rejected("invalid", "hlc is not a hybrid logical clock timestamp")
+        if mutation["op"] == "put":
+            return changes.put(mutation["table"], mutation["key"], mutation.get("fields") or {},
+                               mutation.get("base") or {}, stamp)
+        return changes.delete(mutation["table"], mutation["key"], mutation.get("base"), stamp)
+    except Rejected as rejected:
+        return Outcome("rejected", reason=rejected.reason, message=rejected.message,
+                       errors=rejected.errors)
+
+
+def _client_last_id(session, registry, policy, client_id, now):
+    clients = registry.sync.clients
+    row = session.execute(sa.select(clients).where(clients.c.client_id == client_id)).first()
+    seen = datetime.fromtimestamp(now(), UTC)
+    if row is None:
+        session.execute(sa.insert(clients).values(
+            client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
+            last_seen_at=seen))
+        return 0
+    if row.user_id != policy.user_id:
+        raise ClientMismatch("This client id belongs to another user")
+    session.execute(sa.update(clients).where(clients.c.client_id == client_id)
+                    .values(last_seen_at=seen))
+    return row.last_mutation_id
+
+
+def _check_contiguous(fresh, last):
+    expected = last + 1
+    for mutation in fresh:
+        if mutation["id"] != expected:
+            raise MutationGap(last + 1, f"Mutation ids must continue from {last + 1} without "
+                                        f"gaps; got {mutation['id']} where {expected} was due")
+        expected += 1
+
+
+def _stored_results(session, registry, client_id, replayed):
+    if not replayed:
+        return []
+    stored = registry.sync.mutations
+    rows = session.execute(sa.select(stored.c.mutation_id, stored.c.result).where(
+        stored.c.client_id == client_id,
+        stored.c.mutation_id.in_([m["id"] for m in replayed]))).all()
+    by_id = {mutation_id: result for mutation_id, result in rows}
+    # A result pruned by retention is still known to be processed.
+    return [{**by_id.get(m["id"], {"id": m["id"], "status": "applied"}), "replayed": True}
+            for m in replayed]
