@@ -7,17 +7,22 @@ import sqlalchemy as sa
 from .engine import CHECKSUM_MOD, GLOBAL_SCOPE, format_checksum, wire
 
 DEFAULT_LIMIT = 500
+EMPTY = (None, "", [], {})
 MAX_LIMIT = 2000
 
 
 def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT):
     """One page of changes after ``cursor`` for ``policy``'s user."""
     sync = registry.sync
+    # Read the client's last id before the head: every mutation it counts then has a
+    # seq at or below the head, so a phone that drops acknowledged mutations from its
+    # outbox on this answer also receives their effects in it.
+    last_mutation_id = _last_mutation_id(session, registry, client_id)
     state = session.execute(sa.select(sync.state.c.seq, sync.state.c.pruned_seq)).one()
     cursor = cursor or 0  # L1
     if 0 < cursor < state.pruned_seq:  # L2
         return {"reset": True, "cursor": 0, "more": True, "changes": [],
-                "last_mutation_id": _last_mutation_id(session, registry, client_id)}
+                "last_mutation_id": last_mutation_id}
     head = state.seq
     sources = [_records(session, spec, policy, cursor, head, limit)
                for spec in registry.specs.values()]
@@ -26,8 +31,7 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT):
     changes = [change for _, change in zip(range(limit + 1), candidates, strict=False)]
     more = len(changes) > limit or any(full for _rows, full in sources)  # L3
     changes = changes[:limit]
-    body = {"changes": changes, "more": more,
-            "last_mutation_id": _last_mutation_id(session, registry, client_id)}
+    body = {"changes": changes, "more": more, "last_mutation_id": last_mutation_id}
     if more:
         body["cursor"] = changes[-1]["seq"] if changes else cursor
         if cursor == 0:
@@ -65,7 +69,8 @@ def _scope_clause(spec, policy, table):
 def _change(spec, row):
     if row["deleted"]:
         return {"op": "del", "table": spec.name, "id": row["id"], "seq": row["seq"]}
-    data = {name: wire(row[name]) for name in spec.fields}
+    # Empty fields are left out (a phone reads a missing field as empty): compact JSON.
+    data = {name: wire(row[name]) for name in spec.fields if row[name] not in EMPTY}
     if spec.scope_column == "customer_id":
         data["customer_id"] = row["customer_id"]
     return {"op": "put", "table": spec.name, "id": row["id"], "seq": row["seq"],
