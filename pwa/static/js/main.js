@@ -170,7 +170,9 @@ async function boot() {
   setLocale(await getMeta("locale"));
   const user = (await getMeta("auth")) ? await getMeta("user") : null;
   if (user) loadVocabularies();
-  render(html`<${App} initialUser=${user} />`, document.getElementById("root"));
+  const root = document.getElementById("root");
+  root.textContent = ""; // drop the boot placeholder
+  render(html`<${App} initialUser=${user} />`, root);
   document.body.dataset.ready = "1";
 }
 

@@ -2,13 +2,18 @@
 
 export const MAX_BATCH = 500;
 
-const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+// Pulls leave empty fields out (a missing field reads as empty), so every empty value
+// (null, "", [], {}) counts as the same.
+const EMPTY = new Set(["null", '""', "[]", "{}"]);
+const norm = (v) => { const j = JSON.stringify(v ?? null); return EMPTY.has(j) ? "null" : j; };
+const same = (a, b) => norm(a) === norm(b);
 
-/** The fields of `values` that differ from `row` (all of them for a new record). */
+/** The fields of `values` that differ from `row` (the non-empty ones for a new record). */
 export function changedFields(row, values) {
   const out = {};
   for (const [field, value] of Object.entries(values)) {
-    if (!row || !same(row[field], value)) out[field] = value;
+    if (value === undefined) continue;
+    if (row ? !same(row[field], value) : norm(value) !== "null") out[field] = value;
   }
   return out;
 }

@@ -1,0 +1,59 @@
+"""Page helpers shared by the browser tests (selectors are the data-testids of docs/testing.md)."""
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "fieldbook-demo"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+def login(page, server, email):
+    page.goto(server.url + "/")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("account-list").wait_for()
+    wait_idle(page)
+    # The service worker must control the page before the app can start offline.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def wait_idle(page, since=0, timeout=30_000):
+    """Wait until a sync finished after ``since`` (ms) with nothing pending."""
+    page.wait_for_function(
+        """since => {
+          const s = document.querySelector('[data-testid=sync-status]');
+          const p = document.querySelector('[data-testid=pending-count]');
+          return s && p && s.dataset.state === 'idle' && Number(s.dataset.lastSync || 0) >= since
+            && p.dataset.count === '0';
+        }""", arg=since, timeout=timeout)
+
+
+def sync(page):
+    since = page.evaluate("Date.now()")
+    page.get_by_test_id("sync-now").click()
+    wait_idle(page, since)
+
+
+def pending(page):
+    return int(page.get_by_test_id("pending-count").get_attribute("data-count"))
+
+
+def local(page, table, key):
+    """A record as stored on the phone (IndexedDB), through the app's own store module."""
+    return page.evaluate("""async ([t, k]) => (await import('/static/js/store.js')).get(t, k)""", [table, key])
+
+
+def open_customer(page, name):
+    page.get_by_test_id("nav-accounts").click()
+    page.get_by_test_id("account-search").fill(name)
+    page.get_by_test_id("account-item").filter(has_text=name).first.click()
+    page.get_by_test_id("customer-name").filter(has_text=name).wait_for()
+
+
+def shot(page, name):
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def copy_screenshot(name, dest):
+    shutil.copyfile(SCREENSHOTS / f"{name}.png", dest)

@@ -1,0 +1,20 @@
+"""Run the real app for the browser tests: ``python tests/browser/serve.py PORT``.
+
+Uses create_app exactly as production does; registers the PWA blueprint only if the
+factory has not (so the tests keep working while the wiring lands).
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+from server import create_app  # noqa: E402
+from server import pwa  # noqa: E402
+
+app = create_app()
+if "pwa" not in app.blueprints:
+    app.register_blueprint(pwa.bp)
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=int(sys.argv[1]), threaded=True, use_reloader=False)
