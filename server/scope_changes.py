@@ -1,0 +1,63 @@
+"""Changes that move customers in or out of people's scope, and what phones must hear.
+
+Reassigning a customer, sharing or unsharing it, moving a rep to another team and
+changing a team's manager all change who may see some customers. Phones hold copies,
+so in the same transaction as the change (docs/sync-protocol.md, L4 and evictions):
+
+- every user who no longer sees a customer gets an ``evict`` for it;
+- a customer someone newly sees is re-stamped so its old records reach their phone.
+"""
+
+import sqlalchemy as sa
+
+from sync.engine import Rejected
+
+from . import records
+from .access import visible_users
+from .extensions import db
+from .models import Customer
+
+
+def apply(access, customer_ids, change):
+    """Run ``change(changes)`` inside one ChangeSet and fix the scope of ``customer_ids``.
+
+    ``change`` does the write (an engine put, or ORM edits to shares, users or teams)
+    and must not commit. Returns what ``change`` returns. Commits.
+    """
+    try:
+        with records.changeset(access) as changes:
+            # Read "before" under the sync lock, so no concurrent change slips between.
+            before = {key: visible_users(db.session, key) for key in _live(customer_ids)}
+            result = change(changes)
+            db.session.flush()
+            db.session.expire_all()  # engine writes bypass the ORM's identity map
+            for key, viewers in before.items():
+                _reconcile(changes, key, viewers, visible_users(db.session, key))
+    except Rejected as rejected:
+        db.session.rollback()
+        raise records.as_api_error(rejected) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+def _live(customer_ids):
+    if not customer_ids:
+        return []
+    return list(db.session.scalars(sa.select(Customer.id).where(
+        Customer.id.in_(list(customer_ids)), Customer.deleted.is_(False))))
+
+
+def _reconcile(changes, customer_id, before, after):
+    for user_id in sorted(before - after):
+        changes.evict(user_id, customer_id)
+    if after - before:
+        changes.restamp_customer(customer_id)
+
+
+def owned_by(user_ids):
+    """Ids of the live customers owned by any of ``user_ids``."""
+    return set(db.session.scalars(sa.select(Customer.id).where(
+        Customer.owner_id.in_(list(user_ids)), Customer.deleted.is_(False))))
