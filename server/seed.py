@@ -388,7 +388,7 @@ def _contacts(rng, ids, customer_id, english):
         extra_roles = [role]
         if role == "technical_evaluator" and rng.random() < 0.3:
             extra_roles.append("supporter")
-        stance = stances[min(5, max(0, int(rng.triangular(0, 6, 3.5))))]
+        stance = rng.choices(stances, [2, 3, 5, 5, 3, 2])[0]
         if role == "coach":
             stance = rng.choice(["sympathiser", "ally"])
         contact = {
@@ -639,12 +639,13 @@ def seed_bulk(reps=1, customers_per_rep=100, contacts_per_customer=4, visits_per
     """
     session = session or db.session
     today = today or datetime.now(UTC).date()
-    rng = random.Random(seed)
     started = time.perf_counter()
     session.commit()  # the sync lock must be the transaction's first statement
     try:
         with ChangeSet(session, app_registry, Access("seed", "admin", None),
                        client_id="seed-bulk") as changes:
+            # Deterministic for a given database state; a second run gets new ids.
+            rng = random.Random(f"{seed}:{changes._head}")
             rep_ids = _bulk_reps(session, reps, rng)
             counts = _bulk_rows(session, changes, rep_ids, customers_per_rep,
                                 contacts_per_customer, visits_per_customer, rng, today)
