@@ -1,7 +1,5 @@
 // Language (zh-CN / en), UI strings, vocabulary labels and Intl formatting.
 
-import { VOCAB } from "./vocab.js";
-
 const STRINGS = {
   en: {
     app: "Fieldbook", signIn: "Sign in", email: "Email", password: "Password",
@@ -87,7 +85,10 @@ const STRINGS = {
   },
 };
 
-let vocab = VOCAB;
+// Vocabularies: from GET /api/v1/meta (cached in IndexedDB), else the bundled copy in
+// vocab.js, which is loaded only when a screen first needs labels (not on first paint).
+let vocab = null;
+let bundled = null;
 let chosen = null; // null: follow navigator.language
 
 export function deviceLocale() {
@@ -110,11 +111,19 @@ export function t(key, params) {
 /** Vocabularies from GET /api/v1/meta win over the bundled copy. */
 export function setVocabularies(data) {
   const v = data?.vocabularies || data;
-  if (v && typeof v === "object") vocab = { ...VOCAB, ...v };
+  if (v && typeof v === "object") vocab = { ...(bundled || {}), ...(vocab || {}), ...v };
+}
+
+/** Make sure some vocabularies are loaded (the bundled copy when nothing was fetched). */
+export async function ensureVocabularies() {
+  if (!bundled) {
+    bundled = (await import("./vocab.js")).VOCAB;
+    vocab = { ...bundled, ...(vocab || {}) };
+  }
 }
 
 export function options(name) {
-  return (vocab[name] || []).map((o) => (typeof o === "string" ? { value: o, en: o, zh: o } : o));
+  return ((vocab || {})[name] || []).map((o) => (typeof o === "string" ? { value: o, en: o, zh: o } : o));
 }
 
 export function label(name, value) {

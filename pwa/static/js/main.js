@@ -4,7 +4,7 @@
 import { html, render, useEffect, useState } from "../vendor/preact.js";
 import { db, getMeta, setMeta, clearAll } from "./db.js";
 import * as api from "./api.js";
-import { t, setLocale, setVocabularies, fmt } from "./i18n.js";
+import { t, setLocale, setVocabularies, ensureVocabularies, fmt } from "./i18n.js";
 import { subscribe, syncNow, start as startSync, refreshPending, requestBackgroundSync } from "../sync/scheduler.js";
 import { onChange } from "./store.js";
 import { Accounts } from "./screens/accounts.js";
@@ -42,7 +42,10 @@ function useHash() {
 
 function Lazy({ name, params, user }) {
   const [mod, setMod] = useState(null);
-  useEffect(() => { setMod(null); SCREENS[name]().then(setMod); }, [name]);
+  useEffect(() => {
+    setMod(null);
+    Promise.all([SCREENS[name](), ensureVocabularies()]).then(([m]) => setMod(m));
+  }, [name]);
   if (!mod) return html`<p class="muted pad">${t("loading")}</p>`;
   const Screen = mod.default;
   return html`<${Screen} ...${params} user=${user} />`;

@@ -2,7 +2,6 @@
 // and when the service worker relays a Background Sync event. One run at a time;
 // exponential backoff after failures. Reports status to subscribers; no DOM here.
 
-import { syncOnce } from "./client.js";
 import { AuthRequired } from "../js/api.js";
 import { getMeta } from "../js/db.js";
 import { pendingCount, notify } from "../js/store.js";
@@ -50,6 +49,8 @@ export function syncNow(reason = "manual") {
     }
     emit({ state: "syncing", error: null });
     try {
+      // The engine loads after first paint: it is not needed to show the app.
+      const { syncOnce } = await import("./client.js");
       const result = await syncOnce((progress) => emit({ progress }));
       failures = 0;
       emit({ state: "idle", progress: null, lastRejected: result.rejected.length });
