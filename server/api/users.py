@@ -2,6 +2,8 @@
 themselves. Team moves and manager changes move customers between phones, so they go
 through scope_changes."""
 
+import functools
+
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -62,9 +64,17 @@ class TeamFilters(ListArgs):
     pass
 
 
-def _admin_only():
-    if current_user.role != "admin":
-        raise ApiError(403, "Only admins manage users and teams")
+def admin_required(view):
+    """Refuse non-admins before the body is even validated (403, never 422)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            raise ApiError(403, "Only admins manage users and teams")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _admin_access():
     return Access.for_user(db.session, current_user)
 
 
@@ -130,12 +140,12 @@ def read_user(key):
 
 @users_bp.route("", methods=["POST"])
 @jwt_required()
+@admin_required
 @users_bp.arguments(AccountSchema)
 @users_bp.response(201, AccountSchema)
 @users_bp.doc(security=BEARER)
 def create_user(data):
     """Create a user (admins); the password is stored as an Argon2id hash."""
-    _admin_only()
     _check_team(data.get("team_id"))
     _check_email_free(data["email"])
     user = User(password_hash=hash_password(data.pop("password")), **data)
@@ -146,13 +156,14 @@ def create_user(data):
 
 @users_bp.route("/<uuid:key>", methods=["PATCH"])
 @jwt_required()
+@admin_required
 @users_bp.arguments(AccountPatchSchema)
 @users_bp.response(200, AccountSchema)
 @users_bp.doc(security=BEARER)
 def update_user(data, key):
     """Change a user (admins): name, role, team, locale, password; ``active: false``
     deactivates (their tokens stop working at once)."""
-    access = _admin_only()
+    access = _admin_access()
     user = _user_or_404(key)
     _check_user_change(user, data)
     if "password" in data:
@@ -239,12 +250,12 @@ def read_team(key):
 
 @teams_bp.route("", methods=["POST"])
 @jwt_required()
+@admin_required
 @teams_bp.arguments(TeamSchema)
 @teams_bp.response(201, TeamSchema)
 @teams_bp.doc(security=BEARER)
 def create_team(data):
     """Create a team (admins). It has no members yet, so nobody's scope changes."""
-    _admin_only()
     _check_manager(data.get("manager_id"))
     _check_name_free(data["name"])
     team = Team(**data)
@@ -255,13 +266,14 @@ def create_team(data):
 
 @teams_bp.route("/<uuid:key>", methods=["PATCH"])
 @jwt_required()
+@admin_required
 @teams_bp.arguments(TeamPatchSchema)
 @teams_bp.response(200, TeamSchema)
 @teams_bp.doc(security=BEARER)
 def update_team(data, key):
     """Rename a team or change its manager (admins); the old manager's phones drop the
     team's customers, the new manager's receive them."""
-    access = _admin_only()
+    access = _admin_access()
     team = _team_or_404(key)
     _check_manager(data.get("manager_id"))
     if "name" in data:
@@ -280,11 +292,11 @@ def update_team(data, key):
 
 @teams_bp.route("/<uuid:key>", methods=["DELETE"])
 @jwt_required()
+@admin_required
 @teams_bp.response(204)
 @teams_bp.doc(security=BEARER)
 def delete_team(key):
     """Delete an empty team (admins); move its members elsewhere first."""
-    _admin_only()
     team = _team_or_404(key)
     if db.session.scalar(select(User.id).where(User.team_id == team.id).limit(1)):
         raise ApiError(409, "The team still has members: move them first")
