@@ -10,7 +10,7 @@ The sync engine asks an ``Access`` for a SQL filter per table (pull) and for a v
 per write (push); the REST API asks the same object, so both paths follow one rule.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -27,6 +27,8 @@ class Access:
     role: str
     team_id: str | None
     managed_team_ids: tuple[str, ...] = ()
+    # can_read answers for this request; a push asks about the same customers often.
+    _readable: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_user(cls, session, user):
@@ -62,9 +64,16 @@ class Access:
     def can_read(self, session, table_name, customer_id):
         if customer_id is None or self.is_admin:
             return True
-        ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)
-        return session.scalar(sa.select(sa.literal(True)).where(
-            sa.literal(customer_id).in_(ids))) is True
+        personal = table_name in PERSONAL_TABLES
+        if (personal, customer_id) not in self._readable:
+            ids = self.customer_ids(personal=personal)
+            self._readable[personal, customer_id] = session.scalar(
+                sa.select(sa.literal(True)).where(sa.literal(customer_id).in_(ids))) is True
+        return self._readable[personal, customer_id]
+
+    def forget_scope(self):
+        """Drop cached answers after a change of who sees what."""
+        self._readable.clear()
 
     def check_write(self, session, table_name, customer_id, before, values, op):
         """Raise Rejected unless this user may make this change (engine callback)."""
@@ -80,15 +89,14 @@ class Access:
             raise Rejected("out_of_scope" if exists else "not_found",
                            "This customer is not (or no longer) in your accounts")
         if table_name == "customers":
-            self._check_customer_change(session, customer_id, values, op)
+            self._check_customer_change(session, before["owner_id"], values, op)
 
     def _check_new_customer(self, values):
         owner = values.get("owner_id", self.user_id)
         if self.role == "rep" and owner != self.user_id:
             raise Rejected("forbidden", "A rep creates customers for themselves")
 
-    def _check_customer_change(self, session, customer_id, values, op):
-        owner_id = session.scalar(sa.select(Customer.owner_id).where(Customer.id == customer_id))
+    def _check_customer_change(self, session, owner_id, values, op):
         if op == "delete" and self.role == "rep" and owner_id != self.user_id:
             raise Rejected("forbidden", "Only the owner, a manager or an admin deletes a customer")
         if "owner_id" in values and self.role == "rep":
@@ -100,13 +108,15 @@ class Access:
                 raise Rejected("forbidden", "A manager reassigns only within their team")
 
 
-def visible_users(session, customer_id):
-    """Non-admin users who see ``customer_id`` now (for eviction events)."""
+def visible_users(session, customer_id, owner_id=None):
+    """Non-admin users who see ``customer_id`` (for eviction events); ``owner_id``
+    overrides the stored owner, to ask who saw it before a reassignment."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         return set()
-    users = {customer.owner_id}
-    owner = session.get(User, customer.owner_id)
+    owner_id = owner_id or customer.owner_id
+    users = {owner_id}
+    owner = session.get(User, owner_id)
     if owner is not None and owner.team_id:
         team = session.get(Team, owner.team_id)
         if team is not None and team.manager_id:

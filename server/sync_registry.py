@@ -5,6 +5,7 @@ from marshmallow import ValidationError
 from sync.engine import Registry, Rejected, TableSpec
 
 from . import models, schemas
+from .access import visible_users
 from .extensions import sync_tables
 
 # Long texts that are never overwritten on a conflict: both versions are kept.
@@ -64,6 +65,23 @@ ON_CREATE = {
 }
 
 
+def _customer_reassigned(changes, key, before, applied):
+    """A new owner: phones that lose the customer evict it, new viewers get it all."""
+    if "owner_id" not in applied:
+        return
+    changes.policy.forget_scope()
+    session = changes.session
+    old_viewers = visible_users(session, key, owner_id=before["owner_id"])
+    new_viewers = visible_users(session, key, owner_id=applied["owner_id"])
+    for user_id in sorted(old_viewers - new_viewers):
+        changes.evict(user_id, key)
+    if new_viewers - old_viewers:
+        changes.restamp_customer(key)
+
+
+AFTER_UPDATE = {"customers": _customer_reassigned}
+
+
 def _spec(name, model, schema_class, scope_column):
     table = model.__table__
     fields = tuple(c.name for c in table.columns if c.name not in ENGINE_COLUMNS)
@@ -73,6 +91,7 @@ def _spec(name, model, schema_class, scope_column):
         name=name, table=table, fields=fields, writable=writable,
         validate=_validator(schema_class), text_merge=frozenset(TEXT_MERGE.get(name, ())),
         scope_column=scope_column, on_create=ON_CREATE.get(name),
+        after_update=AFTER_UPDATE.get(name),
         sensitive=name == "contact_personal")
 
 

@@ -7,6 +7,7 @@ Plain Python over SQLAlchemy Core. The application supplies the synced tables
 
 import hashlib
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -56,6 +57,8 @@ class TableSpec:
     scope_column: str | None = "customer_id"  # "id" for customers, None for global
     on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
     cascade_from_customer: bool = True  # tombstoned when its customer is deleted
+    # (changeset, key, row before, applied values) after an update, e.g. a reassignment
+    after_update: Callable[[Any, str, dict, dict], None] | None = None
     sensitive: bool = False  # audit trail keeps field names only
 
     def customer_of(self, key, row_or_values):
@@ -125,6 +128,7 @@ class ChangeSet:
 
     def __init__(self, session, registry, policy, client_id=None, now=time.time):
         self.session = session
+        self.conn = None  # the session's connection: Core statements skip the ORM layer
         self.registry = registry
         self.policy = policy
         self.client_id = client_id
@@ -133,15 +137,17 @@ class ChangeSet:
         self.mutation_id = None
         self._next = None
         self._checksum_delta = {}
+        self._audit_rows = []  # written in one statement by finish()
         self._head = None
 
     # -- P1: the lock ----------------------------------------------------------------
     def __enter__(self):
         state = self.registry.sync.state
+        self.conn = self.session.connection()
         # An UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before
         # any seq is handed out, so seqs become visible in the order they were issued.
-        self.session.execute(sa.update(state).where(state.c.id == 1).values(seq=state.c.seq))
-        self._head = self.session.scalar(sa.select(state.c.seq).where(state.c.id == 1))
+        self.conn.execute(sa.update(state).where(state.c.id == 1).values(seq=state.c.seq))
+        self._head = self.conn.scalar(sa.select(state.c.seq).where(state.c.id == 1))
         if self._head is None:
             raise RuntimeError("sync_state is not initialised: run the migrations")
         self._next = self._head
@@ -159,24 +165,27 @@ class ChangeSet:
     def finish(self):
         sync = self.registry.sync
         if self._next != self._head:
-            self.session.execute(sa.update(sync.state).where(sync.state.c.id == 1)
+            self.conn.execute(sa.update(sync.state).where(sync.state.c.id == 1)
                                  .values(seq=self._next))
         for (customer_key, table_name), (delta, count) in self._checksum_delta.items():
             self._add_checksum(customer_key, table_name, delta, count)
         self._checksum_delta.clear()
+        if self._audit_rows:
+            self.conn.execute(sa.insert(sync.change_log), self._audit_rows)
+            self._audit_rows = []
         self._head = self._next
 
     def _add_checksum(self, customer_key, table_name, delta, count):
         sums = self.registry.sync.checksums
         where = sa.and_(sums.c.customer_id == customer_key, sums.c.table_name == table_name)
-        current = self.session.execute(sa.select(sums.c.checksum, sums.c.count)
+        current = self.conn.execute(sa.select(sums.c.checksum, sums.c.count)
                                        .where(where)).first()
         if current is None:
-            self.session.execute(sa.insert(sums).values(
+            self.conn.execute(sa.insert(sums).values(
                 customer_id=customer_key, table_name=table_name,
                 checksum=delta % CHECKSUM_MOD, count=count))
         else:
-            self.session.execute(sa.update(sums).where(where).values(
+            self.conn.execute(sa.update(sums).where(where).values(
                 checksum=(current.checksum + delta) % CHECKSUM_MOD, count=current.count + count))
 
     def _track(self, spec, key, customer_id, old_seq, new_seq):
@@ -196,20 +205,32 @@ class ChangeSet:
         return datetime.fromtimestamp(self.now(), UTC)
 
     def _load(self, spec, key):
-        row = self.session.execute(sa.select(spec.table).where(spec.table.c.id == key)).first()
+        row = self.conn.execute(sa.select(spec.table).where(spec.table.c.id == key)).first()
         return None if row is None else row._asdict()
 
-    def _later_version(self, stamp, current):
-        """``stamp`` if it orders after ``current``, else a fresh server tick after both."""
+    @staticmethod
+    def _later_version(stamp, current):
+        """``stamp`` if it orders after ``current``, else just after ``current`` but still
+        naming the writer's device (so the device recognises its own write)."""
         if current is None or stamp > current:
             return stamp
-        self.clock.receive(current)
-        return self.clock.tick()
+        after = hlcs.parse(current)
+        return str(hlcs.Timestamp(after.ms, after.counter + 1, hlcs.parse(stamp).node))
+
+    def _seen_by_writer(self, base, name, version):
+        """Did the writer know the field's current value when it made its edit?
+
+        Either it says so (its base is the current version), or the current version is
+        its own earlier write, still in its outbox: a device always knows its own writes.
+        """
+        if base is None or base.get(name) == version:
+            return True
+        return version is not None and hlcs.parse(version).node == self.client_id
 
     def _audit(self, spec, key, customer_id, op, changes, seq):
         if spec.sensitive:
             changes = sorted(changes)
-        self.session.execute(sa.insert(self.registry.sync.change_log).values(
+        self._audit_rows.append(dict(
             seq=seq, table_name=spec.name, record_id=key, customer_id=customer_id, op=op,
             changes=changes, user_id=self.policy.user_id, client_id=self.client_id,
             mutation_id=self.mutation_id, at=self._now()))
@@ -265,7 +286,7 @@ class ChangeSet:
         self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
         seq = self.next_seq()
         now = self._now()
-        self.session.execute(sa.insert(spec.table).values(
+        self.conn.execute(sa.insert(spec.table).values(
             id=key, seq=seq, deleted=False, field_versions={name: stamp for name in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
@@ -287,7 +308,7 @@ class ChangeSet:
             current, version = row[name], versions.get(name)
             if wire(value) == wire(current):
                 continue  # same value: nothing to do, nothing to conflict about
-            if base is None or base.get(name) == version:
+            if self._seen_by_writer(base, name, version):
                 applied[name] = value
                 versions[name] = self._later_version(stamp, version)
                 continue
@@ -318,18 +339,18 @@ class ChangeSet:
         if not applied:
             return Outcome("conflict" if conflicts else "applied", row["seq"], conflicts)
         seq = self.next_seq()
-        self.session.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
+        self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
             seq=seq, field_versions=versions, updated_at=self._now(),
             updated_by=self.policy.user_id, **applied))
         self._track(spec, key, customer_id, row["seq"], seq)
         self._audit(spec, key, customer_id, "update", {k: wire(v) for k, v in applied.items()},
                     seq)
+        if spec.after_update is not None:
+            spec.after_update(self, key, row, applied)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
 
     def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None):
         """Write a conflict record (itself a synced record) and return its id."""
-        import uuid
-
         conflict_id = str(uuid.uuid4())
         conflicts = self.registry["conflicts"]
         customer_id = spec.customer_of(key, row) if row else None
@@ -339,7 +360,7 @@ class ChangeSet:
         values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
                   "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
                   "won_by": won_by, "status": "open"}
-        self.session.execute(sa.insert(conflicts.table).values(
+        self.conn.execute(sa.insert(conflicts.table).values(
             id=conflict_id, seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
@@ -361,7 +382,8 @@ class ChangeSet:
         if base is not None:
             versions = row["field_versions"] or {}
             unseen = {name: {"lost": wire(row[name]), "kept": None} for name in spec.fields
-                      if name in versions and base.get(name) != versions[name]}
+                      if name in versions and not self._seen_by_writer(base, name,
+                                                                       versions[name])}
             if unseen:
                 conflicts.append(self._conflict(spec, key, row, "delete", unseen,
                                                 lost_client=None, lost_by=row["updated_by"],
@@ -373,7 +395,7 @@ class ChangeSet:
 
     def _tombstone(self, spec, key, row, customer_id):
         seq = self.next_seq()
-        self.session.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
+        self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
             deleted=True, seq=seq, updated_at=self._now(), updated_by=self.policy.user_id))
         self._track(spec, key, customer_id, row["seq"], None)
         self._audit(spec, key, customer_id, "delete", {}, seq)
@@ -383,7 +405,7 @@ class ChangeSet:
         for spec in self.registry.specs.values():
             if spec.scope_column != "customer_id" or not spec.cascade_from_customer:
                 continue
-            live = self.session.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
+            live = self.conn.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
                 spec.table.c.customer_id == customer_id, spec.table.c.deleted.is_(False)))
             for child_id, child_seq in live.all():
                 self._tombstone(spec, child_id, {"seq": child_seq}, customer_id)
@@ -395,17 +417,17 @@ class ChangeSet:
             if spec.scope_column is None:
                 continue
             column = spec.table.c.id if spec.scope_column == "id" else spec.table.c.customer_id
-            rows = self.session.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
+            rows = self.conn.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
                 column == customer_id, spec.table.c.deleted.is_(False))).all()
             for key, old_seq in rows:
                 seq = self.next_seq()
-                self.session.execute(sa.update(spec.table).where(spec.table.c.id == key)
+                self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key)
                                      .values(seq=seq))
                 self._track(spec, key, customer_id, old_seq, seq)
 
     def evict(self, user_id, customer_id):
         """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
-        self.session.execute(sa.insert(self.registry.sync.scope_events).values(
+        self.conn.execute(sa.insert(self.registry.sync.scope_events).values(
             seq=self.next_seq(), user_id=user_id, customer_id=customer_id))
 
 

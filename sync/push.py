@@ -34,15 +34,17 @@ def push(session, registry, policy, client_id, mutations, now=time.time):
         fresh = [m for m in mutations if m["id"] > last]
         _check_contiguous(fresh, last)  # P4
         results = _stored_results(session, registry, client_id, replayed)  # P3
+        processed_at = datetime.fromtimestamp(now(), UTC)
+        stored = []
         for mutation in fresh:  # P5
             changes.mutation_id = mutation["id"]
             outcome = apply_mutation(changes, mutation)
             result = {"id": mutation["id"], **outcome.as_dict()}
             results.append(result)
-            session.execute(sa.insert(registry.sync.mutations).values(  # P6
-                client_id=client_id, mutation_id=mutation["id"], result=result,
-                processed_at=datetime.fromtimestamp(now(), UTC)))
-        if fresh:
+            stored.append({"client_id": client_id, "mutation_id": mutation["id"],
+                           "result": result, "processed_at": processed_at})
+        if fresh:  # P6
+            session.execute(sa.insert(registry.sync.mutations), stored)
             last = fresh[-1]["id"]
             clients = registry.sync.clients
             session.execute(sa.update(clients).where(clients.c.client_id == client_id)
