@@ -56,6 +56,8 @@ def _migrations_dir():
 
 
 def _register_blueprints(app):
+    from . import pwa
     from .api import register_all
 
     register_all(app, openapi)
+    app.register_blueprint(pwa.bp)
