@@ -15,7 +15,27 @@ def login(page, server, email):
     page.get_by_test_id("account-list").wait_for()
     wait_idle(page)
     # The service worker must control the page before the app can start offline.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_controlled(page)
+
+
+def wait_controlled(page):
+    """Wait until the service worker controls the page (a reload hands it over if the
+    worker activated without claiming this page)."""
+    for attempt in range(2):
+        try:
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                                   timeout=10_000)
+            return
+        except Exception:
+            state = page.evaluate("""async () => {
+              const r = await navigator.serviceWorker.getRegistration();
+              return r ? {active: r.active?.state, installing: r.installing?.state,
+                          waiting: r.waiting?.state} : 'no registration';
+            }""")
+            if attempt:
+                raise AssertionError(f"service worker never took control: {state}") from None
+            page.reload()
+            page.get_by_test_id("account-list").wait_for()
 
 
 def wait_idle(page, since=0, timeout=30_000):

@@ -29,13 +29,14 @@ export function buildPut({ id, table, key, hlc, fields, row }) {
 }
 
 export function buildDelete({ id, table, key, hlc }) {
-  return { id, op: "delete", table, key, hlc };
+  return { id, op: "delete", table, key, hlc, base: {} };
 }
 
 /** The wire form of an outbox entry (drops local bookkeeping such as `oid`). */
 export function wire(entry) {
   const m = { id: entry.id, op: entry.op, table: entry.table, key: entry.key, hlc: entry.hlc };
-  if (entry.op === "put") { m.fields = entry.fields; m.base = entry.base; }
+  if (entry.op === "put") m.fields = entry.fields;
+  if (entry.base !== undefined) m.base = entry.base;
   return m;
 }
 
