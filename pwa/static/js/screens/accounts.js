@@ -32,7 +32,7 @@ export function buildIndex() {
       const at = Date.parse(v.occurred_at);
       if (!(last.get(v.customer_id) >= at)) last.set(v.customer_id, at);
     }
-    const collator = new Intl.Collator(undefined, { sensitivity: "base" });
+    const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
     return customers.filter(live).map((c) => ({
       id: c.id, name: c.name || "", city: c.city || "", abc: c.abc_class, key: c.is_key_account,
       milestone: milestone.get(c.id) || 0, lastVisit: last.get(c.id) || null,

@@ -1,0 +1,77 @@
+"""Sessions and scale: an expired access token is refreshed once and the sync retried; a
+refused refresh asks to sign in again without losing data; the account list stays fast
+with 5,000 customers."""
+
+import uuid
+
+from pwa_pages import local, login, pending, sync, wait_idle
+
+SET_TOKENS = """async ([access, refresh]) => {
+  const db = await import('/static/js/db.js');
+  const auth = await db.getMeta('auth');
+  await db.setMeta('auth', { access_token: access ?? auth.access_token, refresh_token: refresh ?? auth.refresh_token });
+}"""
+
+
+def test_expired_access_token_is_refreshed_and_sync_retried(server, phone):
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    page.evaluate(SET_TOKENS, ["not-a-valid-token", None])
+    sync(page)
+    token = page.evaluate("async () => (await (await import('/static/js/db.js')).getMeta('auth')).access_token")
+    assert token != "not-a-valid-token"
+
+
+def test_refused_refresh_keeps_data_and_asks_to_sign_in(server, phone):
+    name = f"Kept {uuid.uuid4().hex[:6]}"
+    customer_id = server.create_customer("rep1@demo", name)
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    sync(page)
+    page.evaluate(SET_TOKENS, ["bad", "also-bad"])
+    page.get_by_test_id("sync-now").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=sync-status]').dataset.state === 'auth'")
+    page.reload()
+    page.get_by_test_id("account-list").wait_for()      # still signed in on the phone
+    assert local(page, "customers", customer_id)["name"] == name
+
+
+def test_account_search_stays_fast_with_5000_customers(server, phone):
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    page.evaluate("""async () => {
+      const { db } = await import('/static/js/db.js');
+      const store = await import('/static/js/store.js');
+      const cities = ['Wuxi', 'Suzhou', 'Nantong', 'Changzhou', 'Hangzhou'];
+      const customers = [], contacts = [];
+      for (let i = 0; i < 5000; i++) {
+        const id = `bulk-${i}`;
+        customers.push({ id, customer_id: id, name: `Bulk Customer ${i}`, city: cities[i % 5], abc_class: 'ABC'[i % 3] });
+        contacts.push({ id: `bulk-contact-${i}`, customer_id: id, name: `Contact Person ${i}` });
+      }
+      await db().customers.bulkPut(customers);
+      await db().contacts.bulkPut(contacts);
+      store.notify();
+    }""")
+    page.get_by_test_id("account-count").filter(has_text="5").wait_for()
+    timings = []
+    for term in ["Contact Person 4242", "Hangzhou", "bulk customer 49"]:
+        elapsed = page.evaluate("""async (term) => {
+          const input = document.querySelector('[data-testid=account-search]');
+          const t0 = performance.now();
+          input.value = term;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+          return performance.now() - t0;
+        }""", term)
+        timings.append(elapsed)
+        assert page.get_by_test_id("account-item").count() <= 50
+    assert page.get_by_test_id("account-item").first.inner_text().startswith("Bulk Customer 49")
+    assert max(timings) < 250, timings
+    page.get_by_test_id("account-search").fill("Contact Person 4242")
+    assert page.get_by_test_id("account-item").count() == 1
+    assert pending(page) == 0
+    wait_idle(page)
