@@ -22,6 +22,7 @@ PASSWORD = "fieldbook-demo"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+FAILURES = ROOT / "test-artifacts" / "failures"
 
 
 def _free_port():
@@ -126,22 +127,37 @@ def browser():
 def phone(browser, request):
     """A factory of phone-sized contexts, closed after the test."""
     contexts = []
+    console = []
 
     def make(locale="en-US"):
         ctx = browser.new_context(**PHONE, locale=locale, service_workers="allow")
         ctx.set_default_timeout(15_000)
+        ctx.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
         contexts.append(ctx)
         return ctx
 
     yield make
-    for ctx in contexts:
+    report = getattr(request.node, "rep_call", None)
+    for i, ctx in enumerate(contexts):
+        if report is not None and report.failed:
+            # What each phone showed when the test failed, with its console output.
+            for j, page in enumerate(ctx.pages):
+                path = FAILURES / f"{request.node.name}-{i}-{j}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    page.screenshot(path=str(path))
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
         ctx.close()
+    if report is not None and report.failed and console:
+        print("browser console:\n" + "\n".join(console[-50:]))
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
     if report.failed and "server" in item.fixturenames:
         srv = item.funcargs.get("server")
         if srv is not None:

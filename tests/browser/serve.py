@@ -12,7 +12,9 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
 from server import create_app  # noqa: E402
 from server import pwa  # noqa: E402
 
-app = create_app()
+# Dozens of sign-ins a minute from one address is the suite, not an attack: loosen only
+# the login rate limit (the lockout and everything else stay as in production).
+app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
 if "pwa" not in app.blueprints:
     app.register_blueprint(pwa.bp)
 
