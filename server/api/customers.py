@@ -12,7 +12,6 @@ from ..extensions import db
 from ..models import Competitor, Contact, Customer, CustomerShare, User
 from ..schemas import CompetitorSchema, CustomerSchema
 from ..schemas.common import choice, uuid_ref
-from ..sync_registry import registry
 from . import resource
 from .listing import ListArgs, search
 from .resource import BEARER, Resource
@@ -53,24 +52,10 @@ competitors = Resource(
     order_by=(Competitor.competitor,))
 
 
-def update_customer(res, access, key, data):
-    """A change of owner moves the customer between phones; other edits are plain."""
-    customer = resource.get_or_404(res, access, key)
-    if data.get("owner_id", customer.owner_id) == customer.owner_id or _engine_reconciles():
-        return resource.update(res, access, key, data)
-    data.pop("id", None)
-    scope_changes.apply(access, {customer.id},
-                        lambda changes: changes.put("customers", customer.id, data))
-    return resource.fetch(res, customer.id)
-
-
-def _engine_reconciles():
-    # When the sync engine itself evicts and restamps on an owner change (so phone pushes
-    # are covered too), doing it here again would only duplicate the events.
-    return getattr(registry["customers"], "after_update", None) is not None
-
-
-resource.register(bp, customers, "customers", update_view=update_customer)
+# An owner change (PATCH owner_id) needs no special path here: the sync engine's
+# after_update hook for customers evicts and restamps in the same ChangeSet, for REST
+# and for phone pushes alike (server/sync_registry.py).
+resource.register(bp, customers, "customers")
 resource.register(competitors_bp, competitors, "competitors")
 
 
