@@ -3,7 +3,7 @@ accessible names on every control and 44 px touch targets; request-promotion off
 
 import pytest
 
-from pwa_pages import login, pending, shot, sync, wait_idle
+from pwa_pages import login, pending, shot, sync
 
 # Every control needs an accessible name; buttons, fields and selects are >= 44 px tall.
 A11Y = """() => {
@@ -99,7 +99,17 @@ def test_request_promotion_queues_offline(server, phone):
     form.get_by_test_id("promotion-submit").click()
     card.get_by_test_id("promotion-pending").wait_for()
     assert pending(page) == 1
+    promotion_id = page.evaluate("""async (opp) => {
+      const s = await import('/static/js/store.js');
+      return (await s.all('promotions')).find(p => p.opportunity_id === opp).id;
+    }""", target["id"])
     ctx.set_offline(False)
     sync(page)
-    wait_idle(page)
     assert pending(page) == 0
+    if server.query("SELECT name FROM sqlite_master WHERE name = 'promotions'"):
+        assert server.query("SELECT status FROM promotions WHERE id = ?", promotion_id) == [("pending",)]
+    else:
+        # Until promotions exist on the server, the push is refused and shown, not lost.
+        rejected = page.evaluate("async () => (await import('/static/js/db.js')).getMeta('rejected')")
+        assert [r["reason"] for r in rejected if r["key"] == promotion_id] == ["unknown_table"]
+        card.get_by_test_id("request-promotion").wait_for()

@@ -77,6 +77,15 @@ async (expected) => {
   // A failing transaction leaves neither the record nor the outbox entry.
   try { await store.save({ table: "no_such_table", id: "x", values: { a: 1 } }); } catch { /* expected */ }
   eq("atomic", await db().outbox.count(), 3);
+
+  // A rejected update rolls back to the confirmed value; a rejected create disappears.
+  const client = await import("/static/sync/client.js");
+  const sent = await db().outbox.orderBy("oid").toArray();
+  await db().outbox.clear();
+  await client.revertRejected(sent.slice(0, 2));
+  eq("rejected update rolled back", (await store.get("customers", "c9")).city, "Wuxi");
+  eq("rejected create removed", await store.get("visits", "v1"), null);
+  eq("other rows untouched", (await store.get("tasks", "t1")).what, "call");
   await clearAll();
   return failures;
 }

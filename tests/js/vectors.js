@@ -65,7 +65,7 @@ async (vectors) => {
           const held = [];
           for (const table of ["customers", "competitors", "contacts", "contact_personal", "opportunities", "visits", "tasks", "stages", "conflicts", "promotions"]) {
             for (const row of await db().table(table).toArray()) {
-              const { id, _seq, _v, _h, _hidden, ...data } = row;
+              const { id, _seq, _v, _h, _hidden, _orig, ...data } = row;
               if (table === "customers" && data.customer_id === id) delete data.customer_id;
               held.push([table, id, _seq, canon(data)]);
             }

@@ -40,7 +40,11 @@ export async function save(changes) {
       if (!Object.keys(fields).length) continue;
       const { hlc, id: mid } = await nextStamp(d);
       const customerId = table === "customers" ? id : (values.customer_id ?? row?.customer_id ?? null);
-      await d.table(table).put({ ...(row || {}), ...fields, id, customer_id: customerId });
+      // Remember the confirmed value of each field on its first local edit, so a change
+      // the server rejects can be rolled back (see sync/client.js, revertRejected).
+      const orig = { ...(row?._orig || {}) };
+      if (row?._seq != null) for (const f of Object.keys(fields)) if (!(f in orig)) orig[f] = row[f] ?? null;
+      await d.table(table).put({ ...(row || {}), ...fields, id, customer_id: customerId, _orig: orig });
       await d.outbox.add(buildPut({ id: mid, table, key: id, hlc, fields, row }));
       queued += 1;
     }

@@ -39,6 +39,7 @@ export async function push() {
       }
     }
     await confirm(answer.last_mutation_id, rejected);
+    await revertRejected(entries.filter((e) => (answer.results || []).some((r) => r.id === e.id && r.status === "rejected")));
     // Nothing was confirmed: stop instead of sending the same batch for ever.
     if (!(answer.results || []).length && entries[0].id > answer.last_mutation_id) break;
   }
@@ -53,6 +54,35 @@ export async function renumberOutbox(expectedId) {
     const fresh = renumber(entries, expectedId);
     await d.outbox.bulkPut(fresh);
     await d.meta.put({ key: "next_mutation_id", value: expectedId + fresh.length });
+  });
+}
+
+/**
+ * Undo rejected edits locally: a rejected create disappears, a rejected update gets the
+ * confirmed values back (unless a later pending edit of the same field is still queued).
+ */
+export async function revertRejected(entries) {
+  if (!entries.length) return;
+  const d = db();
+  const tables = [...new Set(entries.map((e) => e.table))].filter((t) => SYNCED_TABLES.includes(t));
+  if (!tables.length) return;
+  await d.transaction("rw", [...tables.map((t) => d.table(t)), d.outbox], async () => {
+    for (const e of entries) {
+      if (!tables.includes(e.table)) continue;
+      const row = await d.table(e.table).get(e.key);
+      if (!row) continue;
+      const queued = await d.outbox.where("[table+key]").equals([e.table, e.key]).toArray();
+      const still = new Set(queued.flatMap((m) => Object.keys(m.fields || {})));
+      if (row._seq == null && !queued.length) { await d.table(e.table).delete(e.key); continue; }
+      if (e.op === "delete") { delete row._hidden; await d.table(e.table).put(row); continue; }
+      const orig = { ...(row._orig || {}) };
+      for (const f of Object.keys(e.fields || {})) {
+        if (still.has(f) || !(f in orig)) continue;
+        if (orig[f] === null) delete row[f]; else row[f] = orig[f];
+        delete orig[f];
+      }
+      await d.table(e.table).put({ ...row, _orig: orig });
+    }
   });
 }
 
@@ -81,6 +111,7 @@ export async function pull(onProgress = () => {}) {
   const d = db();
   const clientId = await getMeta("client_id");
   let done = 0;
+  let total = 0;     // sent with the first page of a download from 0
   let restarts = 0;
   for (;;) {
     const cursor = (await getMeta("cursor")) || 0;
@@ -95,7 +126,8 @@ export async function pull(onProgress = () => {}) {
     const changes = page.changes || [];
     await applyToDb(d, changes, page);
     done += changes.length;
-    if (page.total) onProgress({ done, total: page.total });
+    total = page.total || total;
+    if (total) onProgress({ done: Math.min(done, total), total });
     if (page.more) continue;
     if (page.checksum != null) {                        // integrity check after the last page
       const mine = toHex((await getMeta("checksum")) || 0);
@@ -104,6 +136,7 @@ export async function pull(onProgress = () => {}) {
         console.warn("sync: checksum mismatch, downloading again", mine, page.checksum);
         await restart();
         done = 0;
+        total = 0;
         continue;
       }
     }

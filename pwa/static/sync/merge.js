@@ -82,7 +82,15 @@ export function applyPage(snapshot, changes, pending, hashes, checksum) {
       if (old && old._h != null) sum = subtract(sum, old._h);
       sum = add(sum, hash);
       const fresh = rowFromPut(c, hash);
-      const local = rebase(fresh, pending.get(key));
+      const mine = pending.get(key);
+      const local = rebase(fresh, mine);
+      if (local && mine?.length) {
+        // The server's values under the pending edits, for rolling back a rejection.
+        local._orig = {};
+        for (const m of mine) {
+          for (const f of Object.keys(m.fields || {})) if (!(f in local._orig)) local._orig[f] = fresh[f] ?? null;
+        }
+      }
       // A pending delete hides the row locally, but the server's copy still counts.
       const row = local === null ? { ...fresh, _hidden: true } : local;
       rows.set(key, row);
