@@ -4,6 +4,8 @@ with 5,000 customers."""
 
 import uuid
 
+import requests
+
 from pwa_pages import local, login, pending, sync, wait_idle
 
 SET_TOKENS = """async ([access, refresh]) => {
@@ -11,7 +13,6 @@ SET_TOKENS = """async ([access, refresh]) => {
   const auth = await db.getMeta('auth');
   await db.setMeta('auth', { access_token: access ?? auth.access_token, refresh_token: refresh ?? auth.refresh_token });
 }"""
-
 
 def test_expired_access_token_is_refreshed_and_sync_retried(server, phone):
     ctx = phone()
@@ -21,7 +22,6 @@ def test_expired_access_token_is_refreshed_and_sync_retried(server, phone):
     sync(page)
     token = page.evaluate("async () => (await (await import('/static/js/db.js')).getMeta('auth')).access_token")
     assert token != "not-a-valid-token"
-
 
 def test_refused_refresh_keeps_data_and_asks_to_sign_in(server, phone):
     name = f"Kept {uuid.uuid4().hex[:6]}"
@@ -36,7 +36,6 @@ def test_refused_refresh_keeps_data_and_asks_to_sign_in(server, phone):
     page.reload()
     page.get_by_test_id("account-list").wait_for()      # still signed in on the phone
     assert local(page, "customers", customer_id)["name"] == name
-
 
 def test_account_search_stays_fast_with_5000_customers(server, phone):
     ctx = phone()
@@ -75,3 +74,17 @@ def test_account_search_stays_fast_with_5000_customers(server, phone):
     assert page.get_by_test_id("account-item").count() == 1
     assert pending(page) == 0
     wait_idle(page)
+
+def test_logout_revokes_and_wipes_the_phone(server, phone):
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    refresh_token = page.evaluate("async () => (await (await import('/static/js/db.js')).getMeta('auth')).refresh_token")
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("login-email").wait_for()
+    assert page.evaluate("async () => (await import('/static/js/db.js')).db().customers.count()") == 0
+
+    r = requests.post(f"{server.url}/api/v1/auth/refresh", timeout=10,
+                      headers={"Authorization": f"Bearer {refresh_token}"})
+    assert r.status_code == 401

@@ -74,13 +74,25 @@ function SyncBar() {
   </div>`;
 }
 
+function useOpenConflicts() {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const count = () => db().conflicts.filter((c) => (c.status || "open") === "open" && !c.deleted).count().then(setN);
+    count();
+    return onChange(count);
+  }, []);
+  return n;
+}
+
 function Nav({ screen }) {
-  const item = (hash, key, name, icon) => html`<a href=${hash} class=${screen === key ? "active" : ""}
-    aria-current=${screen === key ? "page" : undefined} data-testid=${`nav-${key}`}><span aria-hidden="true">${icon}</span>${t(name)}</a>`;
+  const open = useOpenConflicts();
+  const item = (hash, key, name, icon, badge) => html`<a href=${hash} class=${screen === key ? "active" : ""}
+    aria-current=${screen === key ? "page" : undefined} data-testid=${`nav-${key}`}><span aria-hidden="true">${icon}</span>${t(name)}${
+      badge ? html` <b class="count" data-testid="conflict-count">${badge}</b>` : ""}</a>`;
   return html`<nav class="tabbar" aria-label="Main">
     ${item("#/", "accounts", "accounts", "☰")}
     ${item("#/tasks", "tasks", "tasks", "✓")}
-    ${item("#/conflicts", "conflicts", "conflicts", "⚠")}
+    ${item("#/conflicts", "conflicts", "conflicts", "⚠", open)}
     ${item("#/settings", "settings", "settings", "⚙")}
   </nav>`;
 }

@@ -6,6 +6,19 @@ import { html, useState } from "../../vendor/preact.js";
 import { all, get, save, newId, getMeta } from "../store.js";
 import { t, fmt } from "../i18n.js";
 import { useData, Header } from "../ui.js";
+import { BACKGROUND, OPPORTUNITY_INFO, PERSONAL, fieldLabel } from "../fields.js";
+
+const GROUPS = [BACKGROUND, OPPORTUNITY_INFO, PERSONAL];
+const UI_NAMES = { abc_class: "abcClass", relationship_level: "relationship", potential_profit: "potentialProfit",
+  payback_period: "paybackPeriod", cost_amount: "cost", gift_value: "giftValue", occurred_at: "occurredAt" };
+/** A readable name for a field: the profile's labels, else the UI string, else the raw name. */
+function fieldName(f) {
+  const group = GROUPS.find((g) => g[f]);
+  if (group) return fieldLabel(group, f);
+  const key = UI_NAMES[f] || f;
+  const text = t(key);
+  return text === key && !UI_NAMES[f] ? f : text;
+}
 
 const show = (v) => (v == null || v === "" ? t("none") : typeof v === "object" ? JSON.stringify(v) : String(v));
 
@@ -38,7 +51,7 @@ function ConflictCard({ conflict, record, user }) {
   return html`<li class="card" data-testid="conflict-item" data-id=${conflict.id} data-record=${conflict.record_id}>
     <h3>${record?.name || record?.what || conflict.table_name} <span class="muted small">${fmt.datetime(conflict.created_at)}</span></h3>
     ${conflict.kind === "delete" && html`<p class="note">${t("conflictDelete")}</p>`}
-    ${fields.map(([f, pair]) => html`<div key=${f} class="field"><strong>${f}</strong>
+    ${fields.map(([f, pair]) => html`<div key=${f} class="field"><strong>${fieldName(f)}</strong>
       <div class="conflict-field">${side(f, "kept", pair)}${side(f, "lost", pair)}</div>
       ${typeof pair.kept === "string" && conflict.kind !== "delete" && html`<label class="check"><input type="checkbox" checked=${choice[f] === "merge"}
         onChange=${(e) => { setChoice({ ...choice, [f]: e.target.checked ? "merge" : "kept" }); setMerged({ ...merged, [f]: merged[f] ?? `${pair.kept}\n${pair.lost ?? ""}` }); }} />${t("merge")}</label>`}
