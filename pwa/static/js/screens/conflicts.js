@@ -49,7 +49,7 @@ function ConflictCard({ conflict, record, user }) {
       data-testid=${`conflict-${which}`} data-field=${f} onClick=${() => setChoice({ ...choice, [f]: which })}>
     <span class="small muted">${which === "kept" ? (mineLost ? t("theirs") : t("mine")) : (mineLost ? t("mine") : t("theirs"))}</span><br />${show(pair[which])}</button>`;
   return html`<li class="card" data-testid="conflict-item" data-id=${conflict.id} data-record=${conflict.record_id}>
-    <h3>${record?.name || record?.what || conflict.table_name} <span class="muted small">${fmt.datetime(conflict.created_at)}</span></h3>
+    <h3>${record?.name || record?.what || conflict.table_name} ${conflict.created_at ? html`<span class="muted small">${fmt.datetime(conflict.created_at)}</span>` : ""}</h3>
     ${conflict.kind === "delete" && html`<p class="note">${t("conflictDelete")}</p>`}
     ${fields.map(([f, pair]) => html`<div key=${f} class="field"><strong>${fieldName(f)}</strong>
       <div class="conflict-field">${side(f, "kept", pair)}${side(f, "lost", pair)}</div>
