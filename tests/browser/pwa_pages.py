@@ -77,3 +77,10 @@ def shot(page, name):
 
 def copy_screenshot(name, dest):
     shutil.copyfile(SCREENSHOTS / f"{name}.png", dest)
+
+
+def wait_pending(page, count):
+    """Wait until the pending badge shows ``count`` outbox entries."""
+    page.wait_for_function(
+        "n => document.querySelector('[data-testid=pending-count]')?.dataset.count === String(n)",
+        arg=count)

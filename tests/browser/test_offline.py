@@ -2,7 +2,7 @@
 
 import uuid
 
-from pwa_pages import local, login, open_customer, pending, shot, sync
+from pwa_pages import local, login, open_customer, pending, shot, sync, wait_pending
 
 
 def test_offline_edit_and_visit_sync_exactly_once(server, phone):
@@ -24,7 +24,7 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     page.get_by_test_id("edit-city").fill("Suzhou")
     page.get_by_test_id("contact-info-save").click()
     page.get_by_text("Suzhou").first.wait_for()
-    assert pending(page) == 1
+    wait_pending(page, 1)
 
     # Start logging a visit, then close the app mid-typing: the draft survives.
     page.get_by_test_id("log-visit").click()
@@ -41,7 +41,7 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     assert page.get_by_test_id("visit-type").input_value() == "technical_exchange"
     page.get_by_test_id("visit-save").click()
     page.get_by_test_id("customer-name").wait_for()
-    assert pending(page) == 2
+    wait_pending(page, 2)
 
     # Close and reopen, still offline: the outbox and the edits are still there.
     page.close()

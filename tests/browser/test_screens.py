@@ -3,7 +3,7 @@ accessible names on every control and 44 px touch targets; request-promotion off
 
 import pytest
 
-from pwa_pages import login, pending, shot, sync
+from pwa_pages import login, pending, shot, sync, wait_pending
 
 # Every control needs an accessible name; buttons, fields and selects are >= 44 px tall.
 A11Y = """() => {
@@ -98,7 +98,7 @@ def test_request_promotion_queues_offline(server, phone):
     shot(page, "promotion-en")
     form.get_by_test_id("promotion-submit").click()
     card.get_by_test_id("promotion-pending").wait_for()
-    assert pending(page) == 1
+    wait_pending(page, 1)
     promotion_id = page.evaluate("""async (opp) => {
       const s = await import('/static/js/store.js');
       return (await s.all('promotions')).find(p => p.opportunity_id === opp).id;
