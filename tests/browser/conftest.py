@@ -50,8 +50,8 @@ class Server:
             return conn.execute(sql, params).fetchall()
 
     def login(self, email):
-        r = requests.post(f"{self.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
-                          timeout=10)
+        r = requests.post(f"{self.url}/api/v1/auth/login", timeout=10,
+                          json={"email": email, "password": PASSWORD})
         r.raise_for_status()
         return r.json()
 
@@ -132,7 +132,8 @@ def phone(browser, request):
     def make(locale="en-US"):
         ctx = browser.new_context(**PHONE, locale=locale, service_workers="allow")
         ctx.set_default_timeout(15_000)
-        ctx.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        ctx.on("console", lambda m: console.append(f"{m.type}: {m.text}")
+               if m.type in ("error", "warning") else None)
         contexts.append(ctx)
         return ctx
 

@@ -61,7 +61,8 @@ def pending(page):
 
 def local(page, table, key):
     """A record as stored on the phone (IndexedDB), through the app's own store module."""
-    return page.evaluate("""async ([t, k]) => (await import('/static/js/store.js')).get(t, k)""", [table, key])
+    return page.evaluate("async ([t, k]) => (await import('/static/js/store.js')).get(t, k)",
+                         [table, key])
 
 
 def open_customer(page, name):
@@ -84,3 +85,18 @@ def wait_pending(page, count):
     page.wait_for_function(
         "n => document.querySelector('[data-testid=pending-count]')?.dataset.count === String(n)",
         arg=count)
+
+
+def meta(page, key):
+    """A value from the phone's meta table (tokens, cursor, client_id, ...)."""
+    return page.evaluate("async (k) => (await import('/static/js/db.js')).getMeta(k)", key)
+
+
+def set_meta(page, key, value):
+    page.evaluate("async ([k, v]) => (await import('/static/js/db.js')).setMeta(k, v)",
+                  [key, value])
+
+
+def local_all(page, table):
+    """Every live record of a table on the phone."""
+    return page.evaluate("async (t) => (await import('/static/js/store.js')).all(t)", table)

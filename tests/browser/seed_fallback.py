@@ -28,7 +28,8 @@ if __name__ == "__main__":
         users = {}
         for email, name, role in [("admin@demo", "Admin", "admin"),
                                   ("manager@demo", "Manager Li", "manager"),
-                                  ("rep1@demo", "Rep Wang", "rep"), ("rep2@demo", "Rep Zhao", "rep")]:
+                                  ("rep1@demo", "Rep Wang", "rep"),
+                                  ("rep2@demo", "Rep Zhao", "rep")]:
             users[role if role != "rep" else email] = User(
                 email=email, name=name, role=role, password_hash=pw, locale="en",
                 team_id=None if role == "admin" else team.id)

@@ -9,8 +9,10 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from server import create_app  # noqa: E402
-from server import pwa  # noqa: E402
+from server import (
+    create_app,  # noqa: E402
+    pwa,  # noqa: E402
+)
 
 # Dozens of sign-ins a minute from one address is the suite, not an attack: loosen only
 # the login rate limit (the lockout and everything else stay as in production).

@@ -3,7 +3,7 @@ conflict; both converge."""
 
 import uuid
 
-from pwa_pages import local, login, open_customer, shot, sync
+from pwa_pages import local, local_all, login, open_customer, shot, sync
 
 
 def _edit_city(page, name, city):
@@ -51,10 +51,11 @@ def test_same_field_offline_conflict_resolved_on_losing_phone(server, phone):
     sync(mgr)
 
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Changzhou",)]
-    assert server.query("SELECT status FROM conflicts WHERE record_id = ?", customer_id) == [("resolved",)]
+    statuses = server.query("SELECT status FROM conflicts WHERE record_id = ?", customer_id)
+    assert statuses == [("resolved",)]
     for page in (rep, mgr):
         assert local(page, "customers", customer_id)["city"] == "Changzhou"
-        conflicts = page.evaluate("async () => (await import('/static/js/store.js')).all('conflicts')")
+        conflicts = local_all(page, "conflicts")
         mine = [c for c in conflicts if c["record_id"] == customer_id]
         assert [c["status"] for c in mine] == ["resolved"]
     mgr.get_by_test_id("nav-conflicts").click()

@@ -2,7 +2,7 @@
 
 import uuid
 
-from pwa_pages import local, login, open_customer, pending, shot, sync, wait_pending
+from pwa_pages import local, login, meta, open_customer, pending, shot, sync, wait_pending
 
 
 def test_offline_edit_and_visit_sync_exactly_once(server, phone):
@@ -16,7 +16,8 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     ctx.set_offline(True)
     page.reload()
     page.get_by_test_id("account-list").wait_for()
-    assert page.get_by_test_id("sync-status").get_attribute("data-state") in ("offline", "idle", "error")
+    state = page.get_by_test_id("sync-status").get_attribute("data-state")
+    assert state in ("offline", "idle", "error")
 
     # Quick edit of the profile.
     open_customer(page, name)
@@ -48,7 +49,7 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     page = ctx.new_page()
     page.goto(server.url + "/")
     page.get_by_test_id("account-list").wait_for()
-    page.wait_for_function("() => document.querySelector('[data-testid=pending-count]').dataset.count === '2'")
+    wait_pending(page, 2)
     assert local(page, "customers", customer_id)["city"] == "Suzhou"
     shot(page, "offline-pending-en")
 
@@ -59,11 +60,15 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     assert pending(page) == 0
 
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Suzhou",)]
-    visits = server.query("SELECT type, notes, purpose FROM visits WHERE customer_id = ?", customer_id)
-    assert visits == [("technical_exchange", "Met the plant manager; wants a trial.", "Demo the new line")]
-    client_id = page.evaluate("async () => (await import('/static/js/db.js')).getMeta('client_id')")
-    assert server.query("SELECT count(*) FROM sync_mutations WHERE client_id = ?", client_id) == [(2,)]
-    assert server.query("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?", client_id) == [(2,)]
+    visits = server.query("SELECT type, notes, purpose FROM visits WHERE customer_id = ?",
+                          customer_id)
+    assert visits == [("technical_exchange", "Met the plant manager; wants a trial.",
+                       "Demo the new line")]
+    client_id = meta(page, "client_id")
+    assert server.query("SELECT count(*) FROM sync_mutations WHERE client_id = ?",
+                        client_id) == [(2,)]
+    assert server.query("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?",
+                        client_id) == [(2,)]
     # The phone now holds the server's copy (with its seq) and no local-only leftovers.
     row = local(page, "customers", customer_id)
     assert row["_seq"] > 0 and row["city"] == "Suzhou"

@@ -2,8 +2,7 @@
 accessible names on every control and 44 px touch targets; request-promotion offline."""
 
 import pytest
-
-from pwa_pages import login, pending, shot, sync, wait_pending
+from pwa_pages import login, meta, pending, shot, sync, wait_pending
 
 # Every control needs an accessible name; buttons, fields and selects are >= 44 px tall.
 A11Y = """() => {
@@ -82,7 +81,8 @@ def test_request_promotion_queues_offline(server, phone):
     # A customer with an open opportunity that can move up a milestone.
     target = page.evaluate("""async () => {
       const s = await import('/static/js/store.js');
-      const opps = (await s.all('opportunities')).filter(o => (o.status || 'open') === 'open' && (o.milestone || 1) < 7);
+      const opps = (await s.all('opportunities'))
+        .filter(o => (o.status || 'open') === 'open' && (o.milestone || 1) < 7);
       return opps.length ? opps[0] : null;
     }""")
     if target is None:
@@ -107,9 +107,10 @@ def test_request_promotion_queues_offline(server, phone):
     sync(page)
     assert pending(page) == 0
     if server.query("SELECT name FROM sqlite_master WHERE name = 'promotions'"):
-        assert server.query("SELECT status FROM promotions WHERE id = ?", promotion_id) == [("pending",)]
+        assert server.query("SELECT status FROM promotions WHERE id = ?",
+                            promotion_id) == [("pending",)]
     else:
         # Until promotions exist on the server, the push is refused and shown, not lost.
-        rejected = page.evaluate("async () => (await import('/static/js/db.js')).getMeta('rejected')")
+        rejected = meta(page, "rejected")
         assert [r["reason"] for r in rejected if r["key"] == promotion_id] == ["unknown_table"]
         card.get_by_test_id("request-promotion").wait_for()

@@ -5,23 +5,16 @@ with 5,000 customers."""
 import uuid
 
 import requests
+from pwa_pages import local, local_all, login, meta, pending, set_meta, sync, wait_idle
 
-from pwa_pages import local, login, pending, sync, wait_idle
-
-SET_TOKENS = """async ([access, refresh]) => {
-  const db = await import('/static/js/db.js');
-  const auth = await db.getMeta('auth');
-  await db.setMeta('auth', { access_token: access ?? auth.access_token, refresh_token: refresh ?? auth.refresh_token });
-}"""
 
 def test_expired_access_token_is_refreshed_and_sync_retried(server, phone):
     ctx = phone()
     page = ctx.new_page()
     login(page, server, "rep1@demo")
-    page.evaluate(SET_TOKENS, ["not-a-valid-token", None])
+    set_meta(page, "auth", {**meta(page, "auth"), "access_token": "not-a-valid-token"})
     sync(page)
-    token = page.evaluate("async () => (await (await import('/static/js/db.js')).getMeta('auth')).access_token")
-    assert token != "not-a-valid-token"
+    assert meta(page, "auth")["access_token"] != "not-a-valid-token"
 
 def test_refused_refresh_keeps_data_and_asks_to_sign_in(server, phone):
     name = f"Kept {uuid.uuid4().hex[:6]}"
@@ -30,9 +23,9 @@ def test_refused_refresh_keeps_data_and_asks_to_sign_in(server, phone):
     page = ctx.new_page()
     login(page, server, "rep1@demo")
     sync(page)
-    page.evaluate(SET_TOKENS, ["bad", "also-bad"])
+    set_meta(page, "auth", {"access_token": "bad", "refresh_token": "also-bad"})
     page.get_by_test_id("sync-now").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=sync-status]').dataset.state === 'auth'")
+    page.locator("[data-testid=sync-status][data-state=auth]").wait_for()
     page.reload()
     page.get_by_test_id("account-list").wait_for()      # still signed in on the phone
     assert local(page, "customers", customer_id)["name"] == name
@@ -48,7 +41,8 @@ def test_account_search_stays_fast_with_5000_customers(server, phone):
       const customers = [], contacts = [];
       for (let i = 0; i < 5000; i++) {
         const id = `bulk-${i}`;
-        customers.push({ id, customer_id: id, name: `Bulk Customer ${i}`, city: cities[i % 5], abc_class: 'ABC'[i % 3] });
+        customers.push({ id, customer_id: id, name: `Bulk Customer ${i}`, city: cities[i % 5],
+                         abc_class: 'ABC'[i % 3] });
         contacts.push({ id: `bulk-contact-${i}`, customer_id: id, name: `Contact Person ${i}` });
       }
       await db().customers.bulkPut(customers);
@@ -79,11 +73,11 @@ def test_logout_revokes_and_wipes_the_phone(server, phone):
     ctx = phone()
     page = ctx.new_page()
     login(page, server, "rep1@demo")
-    refresh_token = page.evaluate("async () => (await (await import('/static/js/db.js')).getMeta('auth')).refresh_token")
+    refresh_token = meta(page, "auth")["refresh_token"]
     page.get_by_test_id("nav-settings").click()
     page.get_by_test_id("logout").click()
     page.get_by_test_id("login-email").wait_for()
-    assert page.evaluate("async () => (await import('/static/js/db.js')).db().customers.count()") == 0
+    assert meta(page, "auth") is None and local_all(page, "customers") == []
 
     r = requests.post(f"{server.url}/api/v1/auth/refresh", timeout=10,
                       headers={"Authorization": f"Bearer {refresh_token}"})

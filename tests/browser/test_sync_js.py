@@ -25,9 +25,10 @@ def blank_page(server, phone):
 
 
 def test_js_sync_code_passes_the_shared_vectors(blank_page):
-    vectors = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(VECTORS.glob("*.json"))}
+    vectors = {p.name: json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(VECTORS.glob("*.json"))}
     assert vectors, "no shared vectors in tests/vectors/"
-    result = blank_page.evaluate(( JS / "vectors.js").read_text(), vectors)
+    result = blank_page.evaluate((JS / "vectors.js").read_text(), vectors)
     assert result["failures"] == []
     # Every vector file was exercised.
     prefixes = {name.split(".")[0].split("[")[0] for name in result["ran"]}

@@ -5,7 +5,7 @@ server's expectation (409 mutation_gap) is renumbered and pushed."""
 import json
 import uuid
 
-from pwa_pages import local, login, open_customer, sync, wait_pending
+from pwa_pages import local, login, meta, open_customer, set_meta, sync, wait_pending
 
 
 def _pull_cursors(page):
@@ -28,7 +28,7 @@ def test_checksum_mismatch_downloads_again_and_keeps_the_outbox(server, phone):
     page.get_by_test_id("contact-info-save").click()
     wait_pending(page, 1)
     # Corrupt the running checksum, as a lost write would.
-    page.evaluate("async () => (await import('/static/js/db.js')).setMeta('checksum', 12345)")
+    set_meta(page, "checksum", 12345)
     cursors = _pull_cursors(page)
     ctx.set_offline(False)
     sync(page)
@@ -47,12 +47,13 @@ def test_mutation_gap_renumbers_the_outbox(server, phone):
     page = ctx.new_page()
     login(page, server, "rep1@demo")
     # As if the ids the server saw were lost: the next edits are numbered from 50.
-    page.evaluate("async () => (await import('/static/js/db.js')).setMeta('next_mutation_id', 50)")
+    set_meta(page, "next_mutation_id", 50)
     open_customer(page, name)
     page.get_by_test_id("contact-info-edit").click()
     page.get_by_test_id("edit-city").fill("Taizhou")
     page.get_by_test_id("contact-info-save").click()
     sync(page)
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Taizhou",)]
-    client_id = page.evaluate("async () => (await import('/static/js/db.js')).getMeta('client_id')")
-    assert server.query("SELECT mutation_id FROM sync_mutations WHERE client_id = ?", client_id) == [(1,)]
+    ids = server.query("SELECT mutation_id FROM sync_mutations WHERE client_id = ?",
+                       meta(page, "client_id"))
+    assert ids == [(1,)]
