@@ -61,6 +61,7 @@ function SyncBar() {
   if (s.state === "syncing") text = s.progress ? t("downloading", s.progress) : t("syncing");
   else if (s.state === "offline" || !navigator.onLine) text = t("offline");
   else if (s.state === "auth") text = t("signInAgain");
+  else if (s.state === "upgrade") text = t("updateApp");
   else if (s.state === "error") text = t("syncError");
   else text = s.lastSyncAt ? t("synced", { when: fmt.relative(s.lastSyncAt) }) : t("neverSynced");
   return html`<div class="syncbar" data-state=${s.state}>

@@ -2,7 +2,7 @@
 // and when the service worker relays a Background Sync event. One run at a time;
 // exponential backoff after failures. Reports status to subscribers; no DOM here.
 
-import { AuthRequired } from "../js/api.js";
+import { ApiError, AuthRequired } from "../js/api.js";
 import { getMeta } from "../js/db.js";
 import { pendingCount, notify } from "../js/store.js";
 
@@ -58,7 +58,11 @@ export function syncNow(reason = "manual") {
     } catch (error) {
       failures += 1;
       const auth = error instanceof AuthRequired;
-      emit({ state: auth ? "auth" : "error", progress: null, error: String(error.message || error) });
+      // 426: the server no longer speaks this app's protocol: fetch the new app.
+      const upgrade = error instanceof ApiError && error.status === 426;
+      if (upgrade) navigator.serviceWorker?.getRegistration().then((r) => r?.update()).catch(() => {});
+      emit({ state: auth ? "auth" : upgrade ? "upgrade" : "error", progress: null,
+        error: String(error.message || error) });
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
       if (!auth) schedule(delay);
       console.warn(`sync (${reason}) failed, retry in ${delay} ms`, error);

@@ -42,6 +42,8 @@ function Opportunity({ opp, stages, visits, promotions, contacts }) {
   const next = stages.find((s) => s.number === m + 1);
   const pending = promotions.find((p) => p.opportunity_id === opp.id && (p.status || "pending") === "pending");
   const mine = visits.filter((v) => v.opportunity_id === opp.id);
+  const history = promotions.filter((p) => p.opportunity_id === opp.id)
+    .sort((a, b) => String(b.created_at || "").localeCompare(String(a.created_at || "")));
   return html`<article class="card" data-testid="opportunity" data-id=${opp.id}>
     <h3>${opp.name}</h3>
     <div class="steps" aria-label=${`${t("milestone")} ${m} / 7`}>${[1, 2, 3, 4, 5, 6, 7].map((n) => html`<span class=${n <= m ? "on" : ""}></span>`)}</div>
@@ -53,6 +55,9 @@ function Opportunity({ opp, stages, visits, promotions, contacts }) {
       <dt>${t("buyingStage")}</dt><dd>${label("buying_stages", opp.buying_stage)}</dd>
       <dt>${t("history")}</dt><dd>${opp.stage_entered_at ? fmt.date(opp.stage_entered_at) : t("none")} · ${mine.length} ${t("visits")}</dd>
     </dl>
+    ${history.length > 0 && html`<ul class="small" data-testid="promotion-history">${history.map((p) => html`<li key=${p.id}>
+      ${t("promotionStatus", { from: p.from_milestone, to: p.to_milestone, status: t(p.status === "pending" ? "pending_" : p.status || "pending_") })}
+      ${p.created_at ? ` · ${fmt.date(p.created_at)}` : ""}${p.decision_comment || p.comment ? ` · ${p.decision_comment || p.comment}` : ""}</li>`)}</ul>`}
     ${stage && html`<details class="section"><summary>${t("criteria")} · ${t("checklist")}</summary><div class="section-body">
       <p>${pick(stage, "definition")}</p>
       <p class="small">${stage.criteria_rule === "any" ? t("meetAny") : t("meetAll")}</p>
