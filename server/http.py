@@ -3,8 +3,10 @@
 import gzip
 import io
 import json
+from decimal import Decimal
 
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from .errors import error_body
@@ -17,7 +19,18 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 GZIP_MIN_BYTES = 1024
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Money (Decimal) as a JSON number, as the OpenAPI document says, not a string."""
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, Decimal):
+            return float(value)
+        return DefaultJSONProvider.default(value)
+
+
 def configure(app):
+    app.json = JSONProvider(app)
     app.wsgi_app = GunzipRequests(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
     @app.after_request

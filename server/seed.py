@@ -10,13 +10,13 @@ import json
 import random
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time as dtime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from sync.engine import CHECKSUM_MOD, ChangeSet, Registry
+from sync.engine import CHECKSUM_MOD, ChangeSet
 
 from . import domain
 from .access import Access
@@ -44,37 +44,9 @@ class AlreadySeeded(RuntimeError):
     """The demo users exist already."""
 
 
-# -- authoritative writes ------------------------------------------------------------------
-
-def _authoritative_registry(registry):
-    """The app's registry, with validators that let the server's own fields through.
-
-    ``ChangeSet.put(..., authoritative=True)`` skips the writable check but still runs
-    the schema's ``load``, which refuses dump-only fields (milestone, probability,
-    status, lost reason, a visit's author). The seed is the server, so it validates the
-    device-writable fields with the schema and passes the server-owned ones through.
-    """
-    specs = {}
-    for name, spec in registry.specs.items():
-        server_owned = frozenset(spec.fields) - spec.writable
-        if not server_owned:
-            specs[name] = spec
-            continue
-
-        def validate(fields, creating, *args, _validate=spec.validate, _owned=server_owned,
-                     **kwargs):
-            owned = {key: fields.pop(key) for key in list(fields) if key in _owned}
-            clean = _validate(fields, creating, *args, **kwargs)
-            clean.update(owned)
-            return clean
-
-        specs[name] = replace(spec, validate=validate)
-    return Registry(specs, registry.sync)
-
-
 def open_changeset(session, access, client_id=CLIENT_ID, registry=app_registry):
-    """A ChangeSet that may also write server-owned fields (use with ``authoritative``)."""
-    return ChangeSet(session, _authoritative_registry(registry), access, client_id=client_id)
+    """A ChangeSet for the seed (server-owned fields are written with ``authoritative``)."""
+    return ChangeSet(session, registry, access, client_id=client_id)
 
 
 # -- the vocabulary of the demo ------------------------------------------------------------

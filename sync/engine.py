@@ -268,10 +268,21 @@ class ChangeSet:
                 lost_client=self.client_id, lost_by=self.policy.user_id)
             raise Rejected("deleted", "The record was deleted; your edit is kept in a conflict "
                            f"record ({conflict})")
-        values = spec.validate(dict(fields), row is None)
+        values = self._validated(spec, fields, row is None, authoritative)
         if row is None:
             return self._create(spec, key, values, stamp)
         return self._update(spec, key, row, values, base, stamp)
+
+    @staticmethod
+    def _validated(spec, fields, creating, authoritative):
+        """Device-writable fields through the table's validator; with ``authoritative``
+        the server's own fields (milestone, status, ...) are trusted as given."""
+        owned = {}
+        if authoritative:
+            owned = {name: value for name, value in fields.items()
+                     if name not in spec.writable and name in spec.fields}
+        writable = {name: value for name, value in fields.items() if name not in owned}
+        return {**spec.validate(writable, creating), **owned}
 
     def _spec(self, table_name):
         try:
