@@ -51,7 +51,9 @@ export function syncNow(reason = "manual") {
     try {
       // The engine loads after first paint: it is not needed to show the app.
       const { syncOnce } = await import("./client.js");
-      const result = await syncOnce((progress) => emit({ progress }));
+      // One sync at a time across tabs too (Web Locks where the browser has them).
+      const once = () => syncOnce((progress) => emit({ progress }));
+      const result = await (navigator.locks ? navigator.locks.request("fieldbook-sync", once) : once());
       failures = 0;
       emit({ state: "idle", progress: null, lastRejected: result.rejected.length });
       schedule(PERIOD_MS);
