@@ -1,6 +1,9 @@
 """Proof 4: the main screens in both languages (screenshots under test-artifacts/), with
 accessible names on every control and 44 px touch targets; request-promotion offline."""
 
+import json
+import uuid
+
 import pytest
 from pwa_pages import login, meta, pending, shot, sync, wait_pending
 
@@ -114,3 +117,37 @@ def test_request_promotion_queues_offline(server, phone):
         rejected = meta(page, "rejected")
         assert [r["reason"] for r in rejected if r["key"] == promotion_id] == ["unknown_table"]
         card.get_by_test_id("request-promotion").wait_for()
+
+
+def test_owner_edits_personal_data_and_key_account_rating(server, phone):
+    name = f"Personal {uuid.uuid4().hex[:6]}"
+    customer_id = server.create_customer("rep1@demo", name)
+    contact_id = str(uuid.uuid4())
+    server.push("rep1@demo", [{"op": "put", "table": "contacts", "key": contact_id,
+                               "hlc": "1763800000000-00000-testseed",
+                               "fields": {"customer_id": customer_id, "name": "Zhou Min",
+                                          "roles": ["coach"], "stance": "ally"}, "base": {}}])
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    page.goto(f"{server.url}/#/c/{customer_id}/chain")
+    page.get_by_test_id("contact-card").filter(has_text="Zhou Min").wait_for()
+    assert "Coach" not in page.get_by_test_id("missing-roles").inner_text()
+    page.get_by_text("Personal (confidential)").click()
+    page.get_by_test_id("personal-edit").click()
+    page.get_by_test_id("personal-hometown").fill("Yangzhou")
+    page.get_by_test_id("personal-save").click()
+    page.get_by_test_id("personal-card").filter(has_text="Yangzhou").wait_for()
+    page.goto(f"{server.url}/#/c/{customer_id}")
+    page.get_by_text("Key-account criteria").click()
+    page.get_by_test_id("key-account-edit").click()
+    page.get_by_test_id("edit-is_key_account").check()
+    page.get_by_test_id("edit-criterion-purchase_volume").select_option("4")
+    page.get_by_test_id("key-account-save").click()
+    wait_pending(page, 2)
+    sync(page)
+    assert server.query("SELECT hometown, customer_id FROM contact_personal WHERE id = ?",
+                        contact_id) == [("Yangzhou", customer_id)]
+    row = server.query("SELECT is_key_account, key_account_criteria FROM customers WHERE id = ?",
+                       customer_id)
+    assert row[0][0] == 1 and json.loads(row[0][1]) == {"purchase_volume": 4}

@@ -40,14 +40,31 @@ function ContactForm({ initial, customerId, onDone }) {
   </form>`;
 }
 
-function Personal({ contact, personal }) {
-  const filled = Object.keys(PERSONAL).filter((f) => personal[f]);
+function Personal({ contact, personal, customerId }) {
+  const [draft, setDraft] = useState(null);
+  const row = personal || {};
+  const filled = Object.keys(PERSONAL).filter((f) => row[f]);
+  const submit = async (e) => {
+    e.preventDefault();
+    // contact_personal's id is the contact's id.
+    await save({ table: "contact_personal", id: contact.id, values: { ...draft, customer_id: customerId } });
+    setDraft(null);
+  };
+  if (draft) {
+    return html`<form class="card" onSubmit=${submit} data-testid="personal-form"><h3>${contact.name}</h3>
+      ${Object.keys(PERSONAL).map((f) => html`<${Field} key=${f} name=${`p-${f}`} label=${fieldLabel(PERSONAL, f)} kind="textarea"
+        testid=${`personal-${f}`} value=${draft[f]} onInput=${(v) => setDraft({ ...draft, [f]: v })} />`)}
+      <div class="actions"><button type="button" onClick=${() => setDraft(null)}>${t("cancel")}</button>
+        <button class="primary" type="submit" data-testid="personal-save">${t("save")}</button></div></form>`;
+  }
   return html`<div class="card" data-testid="personal-card"><h3>${contact.name}</h3>
-    <dl class="kv">${(filled.length ? filled : []).map((f) => html`<dt>${fieldLabel(PERSONAL, f)}</dt><dd>${personal[f]}</dd>`)}</dl>
-    ${!filled.length && html`<p class="muted">${t("none")}</p>`}</div>`;
+    <dl class="kv">${filled.map((f) => html`<dt>${fieldLabel(PERSONAL, f)}</dt><dd>${row[f]}</dd>`)}</dl>
+    ${!filled.length && html`<p class="muted">${t("none")}</p>`}
+    <button class="wide" data-testid="personal-edit" aria-label=${`${t("edit")}: ${t("personal")} ${contact.name}`}
+      onClick=${() => setDraft(Object.fromEntries(Object.keys(PERSONAL).map((f) => [f, row[f] || ""])))}>${t("edit")}</button></div>`;
 }
 
-export default function Chain({ id: customerId }) {
+export default function Chain({ id: customerId, user }) {
   const [editing, setEditing] = useState(null);
   const data = useData(async () => ({
     customer: await get("customers", customerId),
@@ -62,6 +79,8 @@ export default function Chain({ id: customerId }) {
   const opponents = contacts.filter((c) => ["opponent", "non_supporter"].includes(c.stance));
   const names = (list) => (list.length ? list.map((c) => c.name).join(", ") : t("none"));
   const personalById = new Map(data.personal.map((p) => [p.id, p]));
+  // Personal data arrives only for those allowed to see it; the owner rep always is.
+  const mayEditPersonal = data.customer?.owner_id === user?.id || ["manager", "admin"].includes(user?.role);
   const blank = { id: newId(), name: "", title: "", department: "", phone: "", level: null, roles: [], stance: null, mindshare: null, heartshare: null };
 
   return html`<section class="chain" data-testid="decision-chain">
@@ -88,8 +107,9 @@ export default function Chain({ id: customerId }) {
           <button class="wide" onClick=${() => setEditing({ ...blank, ...c, roles: c.roles || [] })}>${t("edit")}</button>
         </div>`)}`;
     })}
-    ${data.personal.length > 0 && html`<${Section} title=${t("personal")} open=${false}>
-      ${contacts.filter((c) => personalById.has(c.id)).map((c) => html`<${Personal} key=${c.id} contact=${c} personal=${personalById.get(c.id)} />`)}
+    ${(data.personal.length > 0 || mayEditPersonal) && html`<${Section} title=${t("personal")} open=${false}>
+      ${contacts.filter((c) => personalById.has(c.id) || mayEditPersonal).map((c) => html`<${Personal} key=${c.id}
+        contact=${c} personal=${personalById.get(c.id)} customerId=${customerId} />`)}
     </${Section}>`}
   </section>`;
 }

@@ -33,6 +33,34 @@ function Editable({ title, testid, fields, record, table = "customers", render, 
   </${Section}>`;
 }
 
+/** Key-account criteria, each rated 1..5, and the key-account flag. */
+function KeyAccount({ record }) {
+  const [draft, setDraft] = useState(null);
+  const criteria = options("key_account_criteria");
+  const stars = (n) => (n ? "★".repeat(n) + "☆".repeat(5 - n) : t("none"));
+  const submit = async (e) => {
+    e.preventDefault();
+    const ratings = Object.fromEntries(Object.entries(draft.ratings).filter(([, v]) => v).map(([k, v]) => [k, Number(v)]));
+    await save({ table: "customers", id: record.id, values: { key_account_criteria: ratings, is_key_account: draft.key } });
+    setDraft(null);
+  };
+  const scale = [1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: `${n} ${"★".repeat(n)}` }));
+  return html`<${Section} title=${t("keyAccountCriteria")} open=${false}>
+    ${draft ? html`<form onSubmit=${submit} data-testid="key-account-form">
+        <label class="check"><input type="checkbox" data-testid="edit-is_key_account" checked=${draft.key}
+          onChange=${(e) => setDraft({ ...draft, key: e.target.checked })} />${t("keyAccount")}</label>
+        ${criteria.map((o) => html`<${Field} key=${o.value} name=${`kac-${o.value}`} label=${o[lang()]} kind="select" choices=${scale}
+          testid=${`edit-criterion-${o.value}`} value=${draft.ratings[o.value] ? String(draft.ratings[o.value]) : ""}
+          onInput=${(v) => setDraft({ ...draft, ratings: { ...draft.ratings, [o.value]: v } })} />`)}
+        <div class="actions"><button type="button" onClick=${() => setDraft(null)}>${t("cancel")}</button>
+          <button class="primary" type="submit" data-testid="key-account-save">${t("save")}</button></div></form>`
+      : html`<dl class="kv"><dt>${t("keyAccount")}</dt><dd>${record.is_key_account ? "✓" : "—"}</dd>
+        ${criteria.map((o) => html`<dt>${o[lang()]}</dt><dd aria-label=${`${(record.key_account_criteria || {})[o.value] || 0} / 5`}>${stars((record.key_account_criteria || {})[o.value])}</dd>`)}</dl>
+        <button class="wide" data-testid="key-account-edit" aria-label=${`${t("edit")}: ${t("keyAccountCriteria")}`}
+          onClick=${() => setDraft({ key: !!record.is_key_account, ratings: { ...(record.key_account_criteria || {}) } })}>${t("edit")}</button>`}
+  </${Section}>`;
+}
+
 const kv = (pairs) => html`<dl class="kv">${pairs.map(([k, v]) => html`<dt>${k}</dt><dd>${v || t("none")}</dd>`)}</dl>`;
 
 function Competitors({ customerId, list }) {
@@ -84,9 +112,8 @@ export default function Customer({ id }) {
     <${Editable} title=${t("classification")} testid="classification" record=${c} open=${true}
       fields=${CLASS_FIELDS.map(([f, l, v]) => ({ name: f, label: t(l), kind: "select", vocab: v }))}
       render=${() => html`${kv([...CLASS_FIELDS.map(([f, l, v]) => [t(l), label(v, c[f])]),
-        [t("strategy"), strategy ? label("development_strategy", strategy) : ""]])}
-        ${Object.keys(c.key_account_criteria || {}).length ? html`<h3>${t("keyAccountCriteria")}</h3>
-          ${kv(options("key_account_criteria").map((o) => [o[lang()], c.key_account_criteria[o.value] ? "★".repeat(c.key_account_criteria[o.value]) : ""]))}` : ""}`} />
+        [t("strategy"), strategy ? label("development_strategy", strategy) : ""]])}`} />
+    <${KeyAccount} record=${c} />
     <${Editable} title=${t("background")} testid="background" record=${c} open=${false} fields=${text(BACKGROUND)}
       render=${() => kv(Object.keys(BACKGROUND).map((f) => [fieldLabel(BACKGROUND, f), c[f]]))} />
     <${Competitors} customerId=${id} list=${data.competitors} />
