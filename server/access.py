@@ -124,3 +124,7 @@ def visible_users(session, customer_id, owner_id=None):
     users.update(session.scalars(
         sa.select(CustomerShare.user_id).where(CustomerShare.customer_id == customer_id)))
     return users
+
+
+# The server acting for itself (retention, maintenance): audited as "system".
+SYSTEM = Access("system", "admin", None)

@@ -4,6 +4,7 @@
 - ``seed-demo [--if-empty]``: the stage template and the demo organisation
 - ``export-customers FILE.csv [--owner EMAIL]`` / ``import-customers FILE.csv --owner EMAIL``
 - ``export-customer-data CUSTOMER_ID DIR``: everything about one customer, as JSON
+- ``sync-prune --days 90``: forget old tombstones and stored push results
 """
 
 import sys
@@ -23,7 +24,7 @@ MIN_PASSWORD = 10
 
 def register(app):
     for command in (create_user, seed_demo, export_customers, import_customers,
-                    export_customer_data):
+                    export_customer_data, sync_prune):
         app.cli.add_command(command)
 
 
@@ -153,6 +154,23 @@ def export_customer_data(customer_id, directory):
     except LookupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {', '.join(written)} to {directory}")
+
+
+@click.command("sync-prune")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(min=1),
+              help="Keep tombstones, stored push results and evictions this many days")
+def sync_prune(days):
+    """Forget sync history older than --days; phones older than that re-download."""
+    from datetime import UTC, datetime, timedelta
+
+    from sync.prune import prune
+
+    from .access import SYSTEM
+    from .sync_registry import registry
+
+    counts = prune(db.session, registry, SYSTEM, datetime.now(UTC) - timedelta(days=days))
+    db.session.commit()
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 
 def main():

@@ -67,7 +67,7 @@ ON_CREATE = {
 
 def _customer_reassigned(changes, key, before, applied):
     """A new owner: phones that lose the customer evict it, new viewers get it all."""
-    if "owner_id" not in applied:
+    if before is None or "owner_id" not in applied:
         return
     changes.policy.forget_scope()
     session = changes.session
@@ -79,7 +79,7 @@ def _customer_reassigned(changes, key, before, applied):
         changes.restamp_customer(key)
 
 
-AFTER_UPDATE = {"customers": _customer_reassigned}
+AFTER_WRITE = {"customers": _customer_reassigned}
 
 
 def _spec(name, model, schema_class, scope_column):
@@ -91,7 +91,7 @@ def _spec(name, model, schema_class, scope_column):
         name=name, table=table, fields=fields, writable=writable,
         validate=_validator(schema_class), text_merge=frozenset(TEXT_MERGE.get(name, ())),
         scope_column=scope_column, on_create=ON_CREATE.get(name),
-        after_update=AFTER_UPDATE.get(name),
+        after_write=AFTER_WRITE.get(name),
         sensitive=name == "contact_personal")
 
 

@@ -57,8 +57,12 @@ class TableSpec:
     scope_column: str | None = "customer_id"  # "id" for customers, None for global
     on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
     cascade_from_customer: bool = True  # tombstoned when its customer is deleted
-    # (changeset, key, row before, applied values) after an update, e.g. a reassignment
-    after_update: Callable[[Any, str, dict, dict], None] | None = None
+    # Domain rules that need the database, called as (changeset, key, row before or None
+    # on create, values). ``before_write`` may raise Rejected (e.g. a stale promotion
+    # request); ``after_write`` may write more through the changeset (e.g. an approved
+    # promotion moves the opportunity, a reassignment evicts).
+    before_write: Callable[[Any, str, dict | None, dict], None] | None = None
+    after_write: Callable[[Any, str, dict | None, dict], None] | None = None
     sensitive: bool = False  # audit trail keeps field names only
 
     def customer_of(self, key, row_or_values):
@@ -295,6 +299,8 @@ class ChangeSet:
             values = {**spec.on_create(self.policy, values), **values}
         customer_id = spec.customer_of(key, values)
         self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
+        if spec.before_write is not None:
+            spec.before_write(self, key, None, values)
         seq = self.next_seq()
         now = self._now()
         self.conn.execute(sa.insert(spec.table).values(
@@ -304,6 +310,8 @@ class ChangeSet:
         self._track(spec, key, customer_id, None, seq)
         self._audit(spec, key, customer_id, "create", {k: wire(v) for k, v in values.items()},
                     seq)
+        if spec.after_write is not None:
+            spec.after_write(self, key, None, values)
         return Outcome("applied", seq)
 
     def _update(self, spec, key, row, values, base, stamp):
@@ -313,6 +321,8 @@ class ChangeSet:
             raise Rejected("invalid", "A record cannot move to another customer",
                            {spec.scope_column: ["Cannot be changed."]})
         self.policy.check_write(self.session, spec.name, customer_id, row, values, "update")
+        if spec.before_write is not None:
+            spec.before_write(self, key, row, values)
         versions = dict(row["field_versions"] or {})
         applied, lost, kept_theirs = {}, {}, {}
         for name, value in values.items():
@@ -356,8 +366,8 @@ class ChangeSet:
         self._track(spec, key, customer_id, row["seq"], seq)
         self._audit(spec, key, customer_id, "update", {k: wire(v) for k, v in applied.items()},
                     seq)
-        if spec.after_update is not None:
-            spec.after_update(self, key, row, applied)
+        if spec.after_write is not None:
+            spec.after_write(self, key, row, applied)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
 
     def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None):

@@ -53,7 +53,7 @@ competitors = Resource(
 
 
 # An owner change (PATCH owner_id) needs no special path here: the sync engine's
-# after_update hook for customers evicts and restamps in the same ChangeSet, for REST
+# after_write hook for customers evicts and restamps in the same ChangeSet, for REST
 # and for phone pushes alike (server/sync_registry.py).
 resource.register(bp, customers, "customers")
 resource.register(competitors_bp, competitors, "competitors")
