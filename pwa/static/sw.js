@@ -72,16 +72,89 @@ self.addEventListener("fetch", (event) => {
     .then((hit) => hit || fetch(request)));
 });
 
-// Background Sync: an open page does the work (it holds the sync engine); the page also
-// syncs on open, on "online" and on a timer, so a closed app catches up when next opened.
+// Background Sync: an open page runs the full sync (push and pull). With no page open,
+// the worker pushes the outbox itself, so edits leave the phone as soon as signal
+// returns; the next time the app opens it pulls and rolls back anything refused.
 self.addEventListener("sync", (event) => {
   if (event.tag !== "fieldbook-sync") return;
   event.waitUntil((async () => {
     const pages = await self.clients.matchAll({ type: "window" });
-    for (const page of pages) page.postMessage({ type: "sync" });
+    if (pages.length) for (const page of pages) page.postMessage({ type: "sync" });
+    else await pushOutbox();
   })());
 });
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === "version") event.source?.postMessage({ type: "version", version: APP_VERSION });
+  if (event.data?.type === "push") {
+    event.waitUntil(pushOutbox().then((n) => event.source?.postMessage({ type: "pushed", count: n }),
+      (e) => event.source?.postMessage({ type: "pushed", error: String(e) })));
+  }
 });
+
+// -- the worker's push: plain IndexedDB on the app's database (see pwa/static/js/db.js) --
+
+const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+
+async function openAppDb() {
+  const db = await req(indexedDB.open("fieldbook"));
+  if (!db.objectStoreNames.contains("outbox")) { db.close(); return null; }
+  return db;
+}
+
+async function getMeta(db, key) {
+  return (await req(db.transaction("meta").objectStore("meta").get(key)))?.value;
+}
+
+async function post(path, body, token) {
+  return fetch(path, { method: "POST", cache: "no-store", credentials: "omit", body: body && JSON.stringify(body),
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` } });
+}
+
+/** Push the outbox (oldest first, 500 at most); returns how many the server confirmed. */
+async function pushOutbox() {
+  const db = await openAppDb();
+  if (!db) return 0;
+  try {
+    const auth = await getMeta(db, "auth");
+    const clientId = await getMeta(db, "client_id");
+    const all = await req(db.transaction("outbox").objectStore("outbox").getAll());
+    const entries = all.sort((a, b) => a.oid - b.oid).slice(0, 500);
+    if (!auth || !clientId || !entries.length) return 0;
+    const body = { schema_version: 1, client_id: clientId, mutations: entries.map(({ oid, ...m }) => m) };
+    let response = await post("/api/v1/sync/push", body, auth.access_token);
+    if (response.status === 401) {
+      const refreshed = await post("/api/v1/auth/refresh", null, auth.refresh_token);
+      if (!refreshed.ok) return 0; // the app asks the rep to sign in again
+      const { access_token } = await refreshed.json();
+      const tx = db.transaction("meta", "readwrite");
+      tx.objectStore("meta").put({ key: "auth", value: { ...auth, access_token } });
+      await new Promise((resolve) => { tx.oncomplete = resolve; });
+      response = await post("/api/v1/sync/push", body, access_token);
+    }
+    if (response.status === 409) return 0;        // renumbering is the app's job
+    if (!response.ok) throw new Error(`push failed: ${response.status}`); // the browser retries
+    const answer = await response.json();
+    const last = answer.last_mutation_id;
+    const refused = entries.filter((e) => (answer.results || []).some((r) => r.id === e.id && r.status === "rejected"));
+    const tx = db.transaction(["outbox", "meta"], "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const meta = tx.objectStore("meta");
+    let confirmed = 0;
+    for (const e of all) if (e.id <= last) { outbox.delete(e.oid); confirmed += 1; }
+    meta.put({ key: "last_mutation_id", value: last });
+    if (refused.length) {
+      // Shown on the conflicts screen; rolled back locally when the app next syncs.
+      const results = new Map((answer.results || []).map((r) => [r.id, r]));
+      const old = (await req(meta.get("rejected")))?.value || [];
+      const shown = refused.map((e) => ({ ...results.get(e.id), table: e.table, key: e.key, fields: e.fields, at: Date.now() }));
+      meta.put({ key: "rejected", value: [...shown, ...old].slice(0, 50) });
+      const revert = (await req(meta.get("sw_rejected")))?.value || [];
+      meta.put({ key: "sw_rejected", value: [...revert, ...refused] });
+    }
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+    return confirmed;
+  } finally {
+    db.close();
+  }
+}

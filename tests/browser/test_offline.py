@@ -72,3 +72,38 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     # The phone now holds the server's copy (with its seq) and no local-only leftovers.
     row = local(page, "customers", customer_id)
     assert row["_seq"] > 0 and row["city"] == "Suzhou"
+
+
+def test_service_worker_pushes_the_outbox_on_its_own(server, phone):
+    """Background Sync with no page to run the sync: the worker pushes by itself; what the
+    server refuses is rolled back when the app next syncs."""
+    name = f"Worker Push {uuid.uuid4().hex[:6]}"
+    customer_id = server.create_customer("rep1@demo", name, city="Wuxi")
+    opp_id = str(uuid.uuid4())
+    server.push("rep1@demo", [{"op": "put", "table": "opportunities", "key": opp_id,
+                               "hlc": "1763800000000-00000-testseed", "base": {},
+                               "fields": {"customer_id": customer_id, "name": "Boilers"}}])
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    open_customer(page, name)
+    page.get_by_test_id("contact-info-edit").click()
+    page.get_by_test_id("edit-city").fill("Huai'an")
+    page.get_by_test_id("contact-info-save").click()
+    # A change the server refuses (milestones move only through approved promotions).
+    page.evaluate("""async (id) => (await import('/static/js/store.js'))
+        .save({ table: 'opportunities', id, values: { milestone: 5 } })""", opp_id)
+    wait_pending(page, 2)
+    answer = page.evaluate("""() => new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener('message', (e) => {
+        if (e.data?.type === 'pushed') resolve(e.data);
+      });
+      navigator.serviceWorker.controller.postMessage({ type: 'push' });
+    })""")
+    assert answer == {"type": "pushed", "count": 2}
+    assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Huai'an",)]
+    assert local(page, "opportunities", opp_id)["milestone"] == 5    # not rolled back yet
+    sync(page)
+    assert local(page, "opportunities", opp_id)["milestone"] == 1
+    reasons = [r["reason"] for r in meta(page, "rejected") if r["key"] == opp_id]
+    assert reasons == ["read_only_field"]

@@ -18,6 +18,12 @@ export async function push() {
   const clientId = await getMeta("client_id");
   const rejected = [];
   let gaps = 0;
+  // Edits the service worker pushed (Background Sync) and the server refused.
+  const refusedInWorker = (await getMeta("sw_rejected")) || [];
+  if (refusedInWorker.length) {
+    await revertRejected(refusedInWorker);
+    await setMeta("sw_rejected", []);
+  }
   for (;;) {
     const entries = await d.outbox.orderBy("oid").limit(MAX_BATCH).toArray();
     if (!entries.length) break;

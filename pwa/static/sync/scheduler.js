@@ -4,7 +4,7 @@
 
 import { ApiError, AuthRequired } from "../js/api.js";
 import { getMeta } from "../js/db.js";
-import { pendingCount, notify } from "../js/store.js";
+import { pendingCount, notify, onChange } from "../js/store.js";
 
 const PERIOD_MS = 60_000;
 const BACKOFF_MIN_MS = 5_000;
@@ -92,6 +92,9 @@ export function start() {
   started = true;
   window.addEventListener("online", () => { failures = 0; syncNow("online"); });
   window.addEventListener("offline", () => emit({ state: "offline" }));
+  // Every local edit asks for a Background Sync: it fires when the connection is back,
+  // even if the app has been closed by then (the worker then pushes on its own).
+  onChange(() => { if (!navigator.onLine) requestBackgroundSync(); });
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data?.type === "sync") syncNow("background-sync");
   });
