@@ -43,6 +43,15 @@ chromium:
 test: install chromium
 	$(BIN)/pytest -q
 
+# Speed figures side by side with the raw database (issue: benchmarks); prints one line
+# per figure and writes bench/results.json. Needs PostgreSQL for the PostgreSQL figures.
+bench: install chromium
+	$(BIN)/python -m bench
+
+# The long proofs: crashes, two app nodes, load, fuzzing, access matrix, backups.
+reliability: install chromium
+	$(BIN)/python -m reliability
+
 lint: install
 	$(BIN)/ruff check server sync tests
 
