@@ -5,12 +5,15 @@ is the whole origin; its cache version is derived from the content of the files 
 precaches, so any change to the app installs a new worker and drops the old caches.
 """
 
+import gzip
 import hashlib
+import mimetypes
 import os
 import re
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort, request, send_from_directory
+from werkzeug.security import safe_join
 
 STATIC_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "pwa", "static"))
 
@@ -50,10 +53,35 @@ def static(filename):
     return _static(filename, cache="no-cache")
 
 
+# Text assets are sent gzipped (compressed once per file version, kept in memory).
+_COMPRESSIBLE = re.compile(r"\.(js|css|html|webmanifest|json|svg)$")
+
+
 def _static(filename, cache, mimetype=None):
-    response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
+    path = safe_join(STATIC_DIR, filename)
+    if (path and _COMPRESSIBLE.search(filename) and os.path.isfile(path)
+            and "gzip" in request.headers.get("Accept-Encoding", "")):
+        st = os.stat(path)
+        response = Response(_gzipped(path, st.st_mtime_ns, st.st_size),
+                            mimetype=mimetype or _mimetype(filename))
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+    else:
+        response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = cache
     return response
+
+
+def _mimetype(filename):
+    if filename.endswith(".js"):
+        return "text/javascript"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+@lru_cache(maxsize=128)
+def _gzipped(path, _mtime_ns, _size):
+    with open(path, "rb") as fh:
+        return gzip.compress(fh.read(), compresslevel=9)
 
 
 @lru_cache(maxsize=1)

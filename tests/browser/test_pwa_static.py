@@ -119,3 +119,13 @@ def test_first_load_javascript_budget():
     total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in modules)
     print(f"first-load JS: {len(modules)} modules, {total} bytes gzip")
     assert total <= FIRST_LOAD_BUDGET
+
+
+def test_text_assets_are_sent_gzipped(client):
+    plain = client.get("/static/vendor/dexie.js")
+    zipped = client.get("/static/vendor/dexie.js", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype == "text/javascript"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert "Content-Encoding" not in client.get("/static/icons/icon-192.png",
+                                                headers={"Accept-Encoding": "gzip"}).headers
