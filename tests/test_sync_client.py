@@ -119,3 +119,28 @@ def test_token_refresh_when_access_token_expires(app, client, org, phone):
     phone.put("customers", new_id(), {"name": "Beta"})
     phone.sync()
     assert phone.pending() == []
+
+
+def test_conflict_appears_on_both_phones_and_resolving_converges(app, client, org):
+    first = make_client(client, org.rep1, PASSWORD)
+    second = make_client(client, org.rep1, PASSWORD)
+    customer = new_id()
+    first.put("customers", customer, {"name": "Acme", "city": "Wuxi"})
+    first.sync()
+    second.sync()
+    first.put("customers", customer, {"city": "Suzhou"})  # both offline
+    second.put("customers", customer, {"city": "Nanjing"})
+    first.sync()
+    second.sync()  # the later edit wins; Suzhou is kept in a conflict record
+    first.sync()
+    for phone in (first, second):
+        [conflict] = phone.conflicts()
+        assert conflict["fields"]["city"] == {"lost": "Suzhou", "kept": "Nanjing"}
+    first.resolve(conflict["id"], {"city": "Suzhou (plant) / Nanjing (HQ)"})
+    assert first.conflicts() == []  # resolved locally at once, before any sync
+    first.sync()
+    second.sync()
+    for phone in (first, second):
+        assert phone.conflicts() == []
+        assert phone.get("customers", customer)["city"] == "Suzhou (plant) / Nanjing (HQ)"
+        assert phone.checksum() == phone.pull()["checksum"]

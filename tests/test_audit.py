@@ -1,0 +1,39 @@
+"""The audit trail records who changed what, when, from which device; scoped."""
+
+from tests.sync_helpers import Device, new_id
+
+
+def test_every_change_is_audited_with_user_and_device(client, org, auth):
+    phone = Device(client, auth.headers(org.rep1), "rep1-phone")
+    customer = new_id()
+    phone.push(phone.put("customers", customer, {"name": "Acme"}),
+               phone.put("customers", customer, {"city": "Wuxi"}))
+    response = client.get(f"/api/v1/audit?record_id={customer}", headers=auth.headers(org.admin))
+    assert response.status_code == 200
+    entries = response.get_json()["items"]
+    assert [(e["op"], e["changes"].get("city"), e["user_id"], e["client_id"], e["mutation_id"])
+            for e in entries] == [("update", "Wuxi", org.rep1.id, phone.client_id, 2),
+                                  ("create", None, org.rep1.id, phone.client_id, 1)]
+
+
+def test_personal_data_changes_are_audited_without_their_values(client, org, auth):
+    phone = Device(client, auth.headers(org.rep1))
+    customer, contact = new_id(), new_id()
+    phone.push(phone.put("customers", customer, {"name": "Acme"}),
+               phone.put("contacts", contact, {"customer_id": customer, "name": "Wang"}),
+               phone.put("contact_personal", contact, {"customer_id": customer,
+                                                       "hometown": "Harbin"}))
+    body = client.get(f"/api/v1/audit?record_id={contact}&table=contact_personal",
+                      headers=auth.headers(org.admin)).get_data(as_text=True)
+    assert "hometown" in body and "Harbin" not in body
+
+
+def test_audit_is_scoped_and_not_for_reps(client, org, auth):
+    phone = Device(client, auth.headers(org.rep1))
+    customer = new_id()
+    phone.push(phone.put("customers", customer, {"name": "Acme"}))
+    assert client.get("/api/v1/audit", headers=auth.headers(org.rep1)).status_code == 403
+    own_manager = client.get("/api/v1/audit", headers=auth.headers(org.manager)).get_json()
+    other_manager = client.get("/api/v1/audit", headers=auth.headers(org.manager_b)).get_json()
+    assert [e["record_id"] for e in own_manager["items"]] == [customer]
+    assert other_manager["total"] == 0
