@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 
 from sync.engine import Registry, Rejected, TableSpec
 
-from . import models, schemas
+from . import models, promotions, schemas
 from .access import visible_users
 from .extensions import sync_tables
 
@@ -27,6 +27,7 @@ SYNCED = [
     ("tasks", models.Task, schemas.TaskSchema, "customer_id"),
     ("stages", models.Stage, schemas.StageSchema, None),
     ("conflicts", models.Conflict, schemas.ConflictSchema, "customer_id"),
+    ("promotions", models.Promotion, schemas.PromotionSchema, "customer_id"),
 ]
 
 ENGINE_COLUMNS = {"id", "seq", "field_versions", "deleted", "created_at", "updated_at",
@@ -62,6 +63,7 @@ ON_CREATE = {
     "opportunities": _opportunity_defaults,
     "visits": _owner_defaults("author_id"),
     "tasks": _owner_defaults("assignee_id"),
+    "promotions": promotions.on_create,
 }
 
 
@@ -79,7 +81,10 @@ def _customer_reassigned(changes, key, before, applied):
         changes.restamp_customer(key)
 
 
-AFTER_WRITE = {"customers": _customer_reassigned}
+# Stage promotions: requests and decisions re-validated on arrival; an approval moves the
+# opportunity in the same ChangeSet (server/promotions.py).
+BEFORE_WRITE = {"promotions": promotions.before_write}
+AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after_write}
 
 
 def _spec(name, model, schema_class, scope_column):
@@ -91,7 +96,7 @@ def _spec(name, model, schema_class, scope_column):
         name=name, table=table, fields=fields, writable=writable,
         validate=_validator(schema_class), text_merge=frozenset(TEXT_MERGE.get(name, ())),
         scope_column=scope_column, on_create=ON_CREATE.get(name),
-        after_write=AFTER_WRITE.get(name),
+        before_write=BEFORE_WRITE.get(name), after_write=AFTER_WRITE.get(name),
         sensitive=name == "contact_personal")
 
 

@@ -4,8 +4,11 @@ from .conflict import ConflictSchema
 from .contact import ContactPersonalSchema, ContactSchema
 from .customer import CompetitorSchema, CustomerSchema
 from .opportunity import OpportunitySchema
+from .promotion import PromotionSchema
 from .stage import StageSchema
+from .target import TargetSchema
 from .visit import TaskSchema, VisitSchema
 
 __all__ = ["CompetitorSchema", "ConflictSchema", "ContactPersonalSchema", "ContactSchema",
-           "CustomerSchema", "OpportunitySchema", "StageSchema", "TaskSchema", "VisitSchema"]
+           "CustomerSchema", "OpportunitySchema", "PromotionSchema", "StageSchema", "TargetSchema",
+           "TaskSchema", "VisitSchema"]
