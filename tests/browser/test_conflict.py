@@ -3,7 +3,7 @@ conflict; both converge."""
 
 import uuid
 
-from pwa_pages import local, local_all, login, open_customer, shot, sync
+from .pwa_pages import local, local_all, login, open_customer, shot, sync
 
 
 def _edit_city(page, name, city):

@@ -2,7 +2,7 @@
 
 import uuid
 
-from pwa_pages import local, login, meta, open_customer, pending, shot, sync, wait_pending
+from .pwa_pages import local, login, meta, open_customer, pending, shot, sync, wait_pending
 
 
 def test_offline_edit_and_visit_sync_exactly_once(server, phone):

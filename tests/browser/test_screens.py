@@ -5,7 +5,8 @@ import json
 import uuid
 
 import pytest
-from pwa_pages import login, meta, pending, shot, sync, wait_pending
+
+from .pwa_pages import login, meta, pending, shot, sync, wait_pending
 
 # Every control needs an accessible name; buttons, fields and selects are >= 44 px tall.
 A11Y = """() => {

@@ -5,7 +5,8 @@ with 5,000 customers."""
 import uuid
 
 import requests
-from pwa_pages import local, local_all, login, meta, pending, set_meta, sync, wait_idle
+
+from .pwa_pages import local, local_all, login, meta, pending, set_meta, sync, wait_idle
 
 
 def test_expired_access_token_is_refreshed_and_sync_retried(server, phone):

@@ -5,7 +5,7 @@ server's expectation (409 mutation_gap) is renumbered and pushed."""
 import json
 import uuid
 
-from pwa_pages import local, login, meta, open_customer, set_meta, sync, wait_pending
+from .pwa_pages import local, login, meta, open_customer, set_meta, sync, wait_pending
 
 
 def _pull_cursors(page):

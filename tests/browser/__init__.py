@@ -1,0 +1,1 @@
+"""Browser tests of the field app (see docs/testing.md)."""
