@@ -17,6 +17,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
 FIRST_LOAD_BUDGET = 60 * 1024
+TESTID = re.compile(r"""(?:data-testid|testid)=["']([a-z0-9_-]+)["']""")
 STATIC_IMPORT = re.compile(r"""(?:^|;|\n)\s*(?:import|export)\s[^;'"]*?from\s*["']([^"']+)["']""")
 
 
@@ -129,3 +130,16 @@ def test_text_assets_are_sent_gzipped(client):
     assert gzip.decompress(zipped.get_data()) == plain.get_data()
     assert "Content-Encoding" not in client.get("/static/icons/icon-192.png",
                                                 headers={"Accept-Encoding": "gzip"}).headers
+
+
+def test_every_data_testid_is_documented():
+    """docs/testing.md lists every data-testid the app's code spells out literally."""
+    docs = (Path(pwa.STATIC_DIR).parents[1] / "docs" / "testing.md").read_text()
+    documented = set(re.findall(r"`([a-z0-9_<>*-]+)`", docs))
+    used = set()
+    for path in (STATIC / "js").rglob("*.js"):
+        used |= set(TESTID.findall(path.read_text()))
+    assert used, "no data-testids found"
+    # A prefix such as "background" (quick-edit sections) is documented as `background-*`.
+    missing = [u for u in used if u not in documented and f"{u}-*" not in documented]
+    assert sorted(missing) == []
