@@ -5,7 +5,7 @@
 import { html, useMemo, useState, useEffect } from "../../vendor/preact.js";
 import { db, live } from "../db.js";
 import { onChange } from "../store.js";
-import { t, label, fmt } from "../i18n.js";
+import { t, fmt } from "../i18n.js";
 
 const PAGE = 50;
 const DAY = 86_400_000;
@@ -98,4 +98,3 @@ export function Accounts() {
   </section>`;
 }
 
-export { label };

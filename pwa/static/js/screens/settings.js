@@ -1,8 +1,7 @@
 // Settings: language (zh-CN / en, following the device by default) and sign-out.
 
 import { html, useEffect, useState } from "../../vendor/preact.js";
-import { getMeta } from "../store.js";
-import { pendingCount } from "../store.js";
+import { getMeta, pendingCount } from "../store.js";
 import { t } from "../i18n.js";
 import { Header } from "../ui.js";
 

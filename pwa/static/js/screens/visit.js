@@ -5,7 +5,7 @@
 
 import { html, useEffect, useState } from "../../vendor/preact.js";
 import { get, ofCustomer, save, drafts, newId } from "../store.js";
-import { t, label, options, lang } from "../i18n.js";
+import { t } from "../i18n.js";
 import { Field, Header, go } from "../ui.js";
 import { GIFT_VALUE_CAP, VOCAB } from "../vocab.js";
 
@@ -112,4 +112,3 @@ export default function Visit({ id: customerId, user }) {
   </form>`;
 }
 
-export { label, options, lang };
