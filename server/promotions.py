@@ -33,12 +33,16 @@ WON_MILESTONE_DEFAULT = 6
 
 
 def on_create(policy, values):
-    """Server-filled fields of a new request."""
+    """Server-filled fields of a new request.
+
+    ``decided_by`` and ``decided_at`` are left out on purpose: a field written at
+    creation gets a version, and the decision that fills them later (inside a device's
+    mutation, whose ``base`` cannot mention them) would then count as a conflict.
+    """
     return {"requested_by": policy.user_id, "kind": "promote", "status": "pending",
-            "evidence_warnings": [], "decided_by": None, "decided_at": None,
-            "decision_comment": "", "criteria_met": [], "visit_ids": [], "contact_ids": [],
-            "justification": "", "skip_reason": "", "lost_note": "", "lost_reason": None,
-            "to_milestone": None}
+            "evidence_warnings": [], "decision_comment": "", "criteria_met": [],
+            "visit_ids": [], "contact_ids": [], "justification": "", "skip_reason": "",
+            "lost_note": "", "lost_reason": None, "to_milestone": None}
 
 
 # -- reading the current state (Core, on the ChangeSet's connection: always fresh) ------
@@ -304,3 +308,55 @@ def approval_effect(changes, promotion):
     if to >= won_milestone(stages):
         fields["status"] = "won"
     return fields
+
+
+# -- history of one opportunity -------------------------------------------------------
+
+def history(session, opportunity_id):
+    """Who requested, who decided, when and why; and every other change of the deal.
+
+    Built from the promotion records (tombstoned ones included: they were history) and
+    the audit trail (``change_log``), oldest first.
+    """
+    from .extensions import sync_tables
+
+    promotions = session.scalars(sa.select(Promotion).where(
+        Promotion.opportunity_id == opportunity_id).order_by(Promotion.created_at.desc(),
+                                                              Promotion.id)).all()
+    log = sync_tables.change_log
+    by_promotion = {p.id: p for p in promotions}
+    clause = sa.and_(log.c.table_name == "opportunities", log.c.record_id == opportunity_id)
+    if by_promotion:
+        clause = sa.or_(clause, sa.and_(log.c.table_name == "promotions",
+                                        log.c.record_id.in_(list(by_promotion))))
+    entries = session.execute(sa.select(log).where(clause).order_by(log.c.seq)).all()
+    names = dict(session.execute(sa.select(User.id, User.name)).all())
+    events = []
+    for entry in entries:
+        event = _event(entry, by_promotion.get(entry.record_id))
+        if event is not None:
+            at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)  # SQLite
+            events.append({**event, "at": at, "seq": entry.seq, "user_id": entry.user_id,
+                           "user_name": names.get(entry.user_id), "client_id": entry.client_id,
+                           "record_id": entry.record_id, "table": entry.table_name})
+    return {"opportunity_id": opportunity_id, "promotions": promotions, "events": events}
+
+
+def _event(entry, promotion):
+    changes = entry.changes or {}
+    if entry.table_name == "opportunities":
+        kind = {"create": "created", "delete": "deleted"}.get(entry.op, "changed")
+        return {"event": kind, "fields": changes}
+    if entry.op == "create":
+        keep = ("kind", "from_milestone", "to_milestone", "lost_reason", "lost_note",
+                "criteria_met", "justification", "skip_reason", "visit_ids", "contact_ids",
+                "evidence_warnings")
+        return {"event": "requested", "promotion_id": promotion.id,
+                "fields": {name: changes.get(name) for name in keep if name in changes}}
+    if entry.op == "delete":
+        return {"event": "request_deleted", "promotion_id": promotion.id, "fields": {}}
+    if "status" in changes:
+        fields = {name: changes[name] for name in ("status", "decision_comment")
+                  if name in changes}
+        return {"event": changes["status"], "promotion_id": promotion.id, "fields": fields}
+    return None

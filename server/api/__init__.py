@@ -1,11 +1,13 @@
 """Blueprints, one module per resource, registered by create_app."""
 
-from . import activities, audit, auth, contacts, customers, meta, opportunities, stages, sync, users
+from . import (activities, audit, auth, contacts, customers, meta, opportunities, pipeline,
+               promotions, stages, sync, users)
 
 API_BLUEPRINTS = [auth.bp, meta.bp, sync.bp,
                   customers.bp, customers.competitors_bp, contacts.bp, contacts.personal_bp,
                   opportunities.bp, activities.visits_bp, activities.tasks_bp,
-                  stages.bp, stages.conflicts_bp, users.users_bp, users.teams_bp, audit.bp]
+                  stages.bp, stages.conflicts_bp, users.users_bp, users.teams_bp, audit.bp,
+                  promotions.bp, promotions.history_bp, pipeline.bp, pipeline.targets_bp]
 
 
 def register_all(app, openapi):
