@@ -33,11 +33,13 @@ run: install var/secret_key
 		$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
 		'server:create_app()'
 
-# Debian's Chromium for the browser tests (Playwright drives it; it cannot download one).
+# Debian's Chromium for the browser tests (Playwright drives it; it cannot download one),
+# and a CJK font so the Chinese screenshots are readable.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+		echo "installing Debian's chromium and a CJK font for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-wqy-microhei; }
 
 # The whole suite; with TEST_DATABASE_URL set, database tests run on PostgreSQL too.
 test: install chromium
