@@ -10,18 +10,19 @@ import json
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time as dtime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from sync.engine import CHECKSUM_MOD, ChangeSet
+from sync.engine import CHECKSUM_MOD, ChangeSet, Registry
 
 from . import domain
+from . import promotions as promotion_rules
 from .access import Access
 from .extensions import db
-from .models import Customer, CustomerShare, Stage, Team, User
+from .models import Customer, CustomerShare, Stage, Target, Team, User
 from .passwords import hash_password
 from .stage_defaults import DEFAULT_STAGES
 from .sync_registry import registry as app_registry
@@ -587,12 +588,87 @@ def _seed_in(session, changes, password_hash, today):
     for table, key, fields in _demo_records(rng, users, today, stages):
         changes.put(table, key, fields, authoritative=True)
         counts[table] = counts.get(table, 0) + 1
+    counts["promotions"] = _demo_promotions(session, changes, users)
+    counts["targets"] = _demo_targets(session, users, today)
+    changes.policy = Access(users["admin@demo"], "admin", None)
     # One account shared with the other rep (a joint project in both territories).
     shared = session.scalar(sa.select(Customer.id).where(
         Customer.owner_id == users["rep1@demo"]).order_by(Customer.seq).offset(2).limit(1))
     session.add(CustomerShare(customer_id=shared, user_id=users["rep2@demo"]))
     session.flush()
     return Demo(users=users, team_id=team.id, counts=counts)
+
+
+# Stage promotions of the demo: per rep one pending request (the manager's inbox), one
+# approved and one rejected (history). (position among the rep's open deals, decision,
+# justification, manager's comment)
+DEMO_PROMOTIONS = [
+    (0, None, "客户技术部已确认需求,教练提供了决策流程。", ""),
+    (1, "approved", "技术交流已完成,总工认可我方方案。", "证据充分,同意晋级。"),
+    (2, "rejected", "决策人口头表示倾向我方。", "还没有拜访决策人,请先安排高层拜访再申请。"),
+]
+DEMO_TARGETS = {"rep1@demo": Decimal(1_200_000), "rep2@demo": Decimal(900_000)}
+
+
+def _demo_promotions(session, changes, users):
+    """Promotion requests as they stand after the fact, one record each (created by the
+    seed like every demo record): the requests are the reps', the decisions the
+    manager's, the evidence warnings computed by the promotion rules. An approved
+    request took its deal to the milestone it holds now, decided when the deal entered
+    it; the others start from the deal's current milestone."""
+    template = {row.number: row for row in session.scalars(
+        sa.select(Stage).where(Stage.deleted.is_(False)))}
+    opportunities = changes.registry["opportunities"].table
+    rules_off = Registry({**changes.registry.specs, "promotions": replace(
+        changes.registry["promotions"], before_write=None, after_write=None)},
+        changes.registry.sync)
+    seed_registry, changes.registry = changes.registry, rules_off
+    made = 0
+    for email in ("rep1@demo", "rep2@demo"):
+        deals = session.execute(sa.select(opportunities).where(
+            opportunities.c.owner_id == users[email], opportunities.c.status == "open",
+            opportunities.c.milestone.between(2, 4)).order_by(opportunities.c.seq)).all()
+        for position, decision, justification, comment in DEMO_PROMOTIONS:
+            deal = deals[position]._asdict()
+            start = deal["milestone"] - 1 if decision == "approved" else deal["milestone"]
+            target = template[start + 1]
+            met = (list(range(len(target.criteria))) if target.criteria_rule == "all"
+                   else [0])
+            values = {"customer_id": deal["customer_id"], "opportunity_id": deal["id"],
+                      "requested_by": users[email], "kind": "promote",
+                      "from_milestone": start, "to_milestone": start + 1, "criteria_met": met,
+                      "justification": justification, "status": decision or "pending",
+                      "decision_comment": comment, "visit_ids": [], "contact_ids": []}
+            values["evidence_warnings"] = promotion_rules.evidence_warnings(
+                changes, {**deal, "stage_entered_at": deal["stage_entered_at"] - timedelta(
+                    days=30) if decision == "approved" else deal["stage_entered_at"]},
+                {"evidence": target.evidence}, values)
+            if decision is not None:
+                values["decided_by"] = users["manager@demo"]
+                values["decided_at"] = deal["stage_entered_at"] if decision == "approved" \
+                    else deal["stage_entered_at"] + timedelta(days=2)
+            key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fieldbook:promotion:{deal['id']}"))
+            changes.put("promotions", key, values, authoritative=True)
+            made += 1
+    changes.registry = seed_registry
+    return made
+
+
+def _demo_targets(session, users, today):
+    """Monthly CNY targets for the reps: this month and the next two, set by the manager."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(3):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for email, amount in DEMO_TARGETS.items():
+        for month_key in months:
+            session.add(Target(id=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                 f"fieldbook:target:{email}:{month_key}")),
+                               user_id=users[email], month=month_key, currency="CNY",
+                               amount=amount, set_by=users["manager@demo"]))
+    session.flush()
+    return len(DEMO_TARGETS) * len(months)
 
 
 # -- seed_bulk -----------------------------------------------------------------------------
