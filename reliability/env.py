@@ -23,8 +23,20 @@ import requests
 import sqlalchemy as sa
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-PG_ADMIN_URL = os.environ.get("RELIABILITY_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin_url():
+    # Our own databases are created on the server of RELIABILITY_PG_URL, or of the test
+    # suite's TEST_DATABASE_URL (never in that database itself), or the local one.
+    if os.environ.get("RELIABILITY_PG_URL"):
+        return os.environ["RELIABILITY_PG_URL"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(database="postgres")
+        return url.render_as_string(hide_password=False)
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+PG_ADMIN_URL = _pg_admin_url()
 PASSWORD = "reliability-pass-1"
 SECRET_KEY = secrets.token_hex(32)
 
