@@ -1,0 +1,187 @@
+"""The field app: Lighthouse (mobile, simulated slow 4G) on the first load, and timings in
+Chromium with Playwright: offline cold start with 5,000 customers in IndexedDB, search,
+saving a visit. Needs /usr/bin/chromium and npm (Lighthouse goes into bench/node_modules)."""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .common import PASSWORD, add_reps, gunicorn, make_app, seed
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+FIRST_ITEM = """() => {
+  window.__firstItem = null;
+  const seen = () => {
+    if (window.__firstItem === null && document.querySelector('[data-testid=account-item]')) {
+      window.__firstItem = performance.now();
+    }
+  };
+  new MutationObserver(seen).observe(document, { childList: true, subtree: true });
+}"""
+
+SEARCH = """async (term) => {
+  const input = document.querySelector('[data-testid=account-search]');
+  const before = [...document.querySelectorAll('[data-testid=account-item]')]
+    .map((e) => e.textContent).join('|');
+  const t0 = performance.now();
+  input.value = term;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  for (;;) {
+    await new Promise((r) => requestAnimationFrame(r));
+    const now = [...document.querySelectorAll('[data-testid=account-item]')]
+      .map((e) => e.textContent).join('|');
+    if (now !== before) return performance.now() - t0;
+    if (performance.now() - t0 > 5000) return null;
+  }
+}"""
+
+SAVE_VISIT = """async () => {
+  const badge = document.querySelector('[data-testid=pending-count]');
+  const before = Number(badge ? badge.dataset.count : 0);
+  const t0 = performance.now();
+  document.querySelector('[data-testid=visit-save]').click();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 0));
+    const b = document.querySelector('[data-testid=pending-count]');
+    if (b && Number(b.dataset.count) > before) return performance.now() - t0;
+    if (performance.now() - t0 > 5000) return null;
+  }
+}"""
+
+
+def ensure_lighthouse():
+    cli = HERE / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if not cli.exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=HERE, check=True, capture_output=True, timeout=600)
+    return cli
+
+
+def lighthouse(results, base, runs=3):
+    cli = ensure_lighthouse()
+    reports = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "report.json"
+            subprocess.run(["node", str(cli), base + "/", "--output=json",
+                            f"--output-path={out}", "--only-categories=performance",
+                            "--quiet", f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
+                           env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True,
+                           capture_output=True, timeout=300)
+            reports.append(json.loads(out.read_text()))
+
+    def median(get):
+        return statistics.median(get(r) for r in reports)
+
+    def script_bytes(report):
+        items = report["audits"]["network-requests"]["details"]["items"]
+        return sum(i.get("transferSize", 0) for i in items if i.get("resourceType") == "Script")
+
+    score = median(lambda r: r["categories"]["performance"]["score"] * 100)
+    note = f"median of {runs}, mobile, simulated slow 4G; target >= 95"
+    results.add("lighthouse_performance", round(score), "score", note=note)
+    results.add("lighthouse_fcp", round(median(
+        lambda r: r["audits"]["first-contentful-paint"]["numericValue"])), "ms", note=note)
+    results.add("lighthouse_tti", round(median(
+        lambda r: r["audits"]["interactive"]["numericValue"])), "ms", note=note)
+    results.add("first_load_transfer", round(median(
+        lambda r: r["audits"]["total-byte-weight"]["numericValue"]) / 1024, 1), "KB",
+        note="every byte of the first load, as transferred (gzip)")
+    results.add("first_load_js", round(median(script_bytes) / 1024, 1), "KB gzip",
+                note="scripts of the first load as transferred; target <= 60 KB")
+
+
+def browser_timings(results, base, email, runs=5):
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="bench-chromium-")
+    args = [f for f in CHROME_FLAGS if not f.startswith("--headless")]
+    try:
+        with sync_playwright() as p:
+            def launch():
+                return p.chromium.launch_persistent_context(
+                    profile, executable_path=CHROMIUM, headless=True, args=args, **PHONE)
+
+            ctx = launch()
+            page = ctx.new_page()
+            page.goto(base + "/")
+            page.get_by_test_id("login-email").fill(email)
+            page.get_by_test_id("login-password").fill(PASSWORD)
+            page.get_by_test_id("login-submit").click()
+            page.get_by_test_id("account-list").wait_for(timeout=60_000)
+            page.wait_for_function(
+                "() => { const s = document.querySelector('[data-testid=sync-status]');"
+                " return s && s.dataset.state === 'idle' && Number(s.dataset.lastSync) > 0; }",
+                timeout=300_000)
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                                   timeout=30_000)
+            ctx.close()
+            starts, searches, saves = [], [], []
+            for run in range(runs):
+                ctx = launch()
+                ctx.set_offline(True)
+                ctx.add_init_script(FIRST_ITEM)
+                page = ctx.pages[0] if ctx.pages else ctx.new_page()
+                page.goto(base + "/")
+                page.wait_for_function("() => window.__firstItem !== null", timeout=60_000)
+                starts.append(page.evaluate("() => window.__firstItem"))
+                for term in ["#4242", "苏州", f"#{run + 1}7"]:
+                    elapsed = page.evaluate(SEARCH, term)
+                    if elapsed is not None:
+                        searches.append(elapsed)
+                page.evaluate(SEARCH, "")
+                page.locator("[data-testid=account-item]").first.click()
+                page.get_by_test_id("log-visit").click()
+                page.get_by_test_id("visit-notes").fill(f"Bench visit {run}")
+                purpose = page.get_by_test_id("visit-purpose")
+                if purpose.count():
+                    purpose.fill("Bench")
+                saved = page.evaluate(SAVE_VISIT)
+                if saved is not None:
+                    saves.append(saved)
+                ctx.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    results.add("offline_cold_start", round(statistics.median(starts)), "ms",
+                note=(f"median of {len(starts)}: navigation to the first account row, "
+                      "offline, 5,000 customers in IndexedDB; target <= 1000 ms"),
+                runs=[round(s) for s in starts])
+    if searches:
+        results.add("search_5000", round(statistics.median(searches), 1), "ms",
+                    note=(f"median of {len(searches)}: input event to the changed list "
+                          "(next animation frame); target <= 50 ms"),
+                    runs=[round(s, 1) for s in searches])
+    else:
+        results.error("search_5000", "the list never changed after typing")
+    if saves:
+        results.add("save_visit", round(statistics.median(saves), 1), "ms",
+                    note=f"median of {len(saves)}: tap on save to the outbox badge counting it",
+                    runs=[round(s, 1) for s in saves])
+    else:
+        results.error("save_visit", "the outbox badge never counted the saved visit")
+
+
+def run(results, url, customers=5000):
+    app = make_app(url)
+    (rep_id, email), = add_reps(app, 1)
+    seed(app, rep_id, customers, contacts=1, visits=0)
+    with gunicorn(url, workers=2) as base:
+        try:
+            lighthouse(results, base)
+        except Exception as error:  # noqa: BLE001 - report and go on to the next figure
+            results.error("lighthouse_performance", f"{type(error).__name__}: {error}"[:300])
+        try:
+            browser_timings(results, base, email)
+        except Exception as error:  # noqa: BLE001
+            results.error("offline_cold_start", f"{type(error).__name__}: {error}"[:300])
