@@ -28,7 +28,7 @@ def run(kind, workdir, kills=30, reps=4, seed=1, log=print):
         database.drop()
 
 
-def exercise(database, server, emails, workdir, kills, seed=1, log=print):
+def exercise(database, server, emails, workdir, kills, seed=1, log=print, up=(0.2, 1.2)):
     started = time.monotonic()
     stats = Stats()
     phones = [Rep(email, [server.url], stats, os.path.join(workdir, f"crash-phone-{i}.db"),
@@ -39,7 +39,7 @@ def exercise(database, server, emails, workdir, kills, seed=1, log=print):
     rng = random.Random(seed)
     try:
         for number in range(kills):
-            time.sleep(rng.uniform(0.2, 1.2))
+            time.sleep(rng.uniform(*up))
             server.crash()
             time.sleep(rng.uniform(0.0, 0.3))
             server.start()
