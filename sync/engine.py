@@ -143,6 +143,10 @@ class ChangeSet:
         self._checksum_delta = {}
         self._audit_rows = []  # written in one statement by finish()
         self._head = None
+        # Rows this transaction has read or written, by (table, key); None = no such row.
+        # Safe to keep: every writer holds the sync lock (P1) until it commits, so only
+        # this ChangeSet changes synced rows meanwhile, and it keeps the cache up to date.
+        self._rows = {}
 
     # -- P1: the lock ----------------------------------------------------------------
     def __enter__(self):
@@ -171,13 +175,44 @@ class ChangeSet:
         if self._next != self._head:
             self.conn.execute(sa.update(sync.state).where(sync.state.c.id == 1)
                                  .values(seq=self._next))
-        for (customer_key, table_name), (delta, count) in self._checksum_delta.items():
-            self._add_checksum(customer_key, table_name, delta, count)
-        self._checksum_delta.clear()
+        self._write_checksums()
         if self._audit_rows:
             self.conn.execute(sa.insert(sync.change_log), self._audit_rows)
             self._audit_rows = []
         self._head = self._next
+
+    def _write_checksums(self):
+        """Add the collected deltas to ``sync_checksums``: one SELECT of the buckets this
+        transaction touched, then one executemany UPDATE and one INSERT."""
+        deltas, self._checksum_delta = self._checksum_delta, {}
+        if not deltas:
+            return
+        sums = self.registry.sync.checksums
+        customers = sorted({customer for customer, _table in deltas})
+        current = {}
+        for start in range(0, len(customers), 500):
+            chunk = customers[start:start + 500]
+            rows = self.conn.execute(sa.select(sums.c.customer_id, sums.c.table_name,
+                                               sums.c.checksum, sums.c.count)
+                                     .where(sums.c.customer_id.in_(chunk)))
+            for customer, table_name, checksum, count in rows:
+                current[customer, table_name] = (checksum, count)
+        updates, inserts = [], []
+        for (customer, table_name), (delta, count) in sorted(deltas.items()):
+            if (customer, table_name) in current:
+                checksum, old_count = current[customer, table_name]
+                updates.append({"_customer": customer, "_table": table_name,
+                                "checksum": (checksum + delta) % CHECKSUM_MOD,
+                                "count": old_count + count})
+            else:
+                inserts.append({"customer_id": customer, "table_name": table_name,
+                                "checksum": delta % CHECKSUM_MOD, "count": count})
+        if updates:
+            self.conn.execute(sa.update(sums).where(
+                sums.c.customer_id == sa.bindparam("_customer"),
+                sums.c.table_name == sa.bindparam("_table")), updates)
+        if inserts:
+            self.conn.execute(sa.insert(sums), inserts)
 
     def _add_checksum(self, customer_key, table_name, delta, count):
         sums = self.registry.sync.checksums
@@ -209,8 +244,44 @@ class ChangeSet:
         return datetime.fromtimestamp(self.now(), UTC)
 
     def _load(self, spec, key):
-        row = self.conn.execute(sa.select(spec.table).where(spec.table.c.id == key)).first()
-        return None if row is None else row._asdict()
+        cached = self._rows.get((spec.name, key), _MISSING)
+        if cached is not _MISSING:
+            return None if cached is None else dict(cached)
+        row = self.conn.execute(_statements(spec).select, {"_key": key}).first()
+        row = None if row is None else row._asdict()
+        self._rows[spec.name, key] = row
+        return None if row is None else dict(row)
+
+    def prefetch(self, keys_by_table):
+        """Read every row a batch will touch, one SELECT per table (per 500 keys), so
+        ``put``/``delete`` need not read them one by one. Returns ``{table: {key: row}}``
+        of the rows found (unknown tables are left for ``put`` to reject)."""
+        found = {}
+        for table_name, keys in keys_by_table.items():
+            spec = self.registry.specs.get(table_name)
+            if spec is None:
+                continue
+            todo = sorted({key for key in keys if (table_name, key) not in self._rows})
+            for start in range(0, len(todo), 500):
+                chunk = todo[start:start + 500]
+                for row in self.conn.execute(sa.select(spec.table)
+                                             .where(spec.table.c.id.in_(chunk))):
+                    self._rows[table_name, row.id] = row._asdict()
+                for key in chunk:
+                    self._rows.setdefault((table_name, key), None)
+            found[table_name] = {key: self._rows[table_name, key] for key in keys
+                                 if self._rows.get((table_name, key)) is not None}
+        return found
+
+    def forget_rows(self):
+        """Drop the row cache (after writes the engine did not make itself)."""
+        self._rows.clear()
+
+    def _call_hook(self, hook, key, row, values):
+        before = self._next
+        hook(self, key, row, values)
+        if self._next != before:
+            self._rows.clear()  # the hook wrote more records: read them afresh
 
     @staticmethod
     def _later_version(stamp, current):
@@ -300,18 +371,19 @@ class ChangeSet:
         customer_id = spec.customer_of(key, values)
         self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
         if spec.before_write is not None:
-            spec.before_write(self, key, None, values)
+            self._call_hook(spec.before_write, key, None, values)
         seq = self.next_seq()
         now = self._now()
-        self.conn.execute(sa.insert(spec.table).values(
+        self.conn.execute(_statements(spec).insert, dict(
             id=key, seq=seq, deleted=False, field_versions={name: stamp for name in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
+        self._rows.pop((spec.name, key), None)  # defaults filled by the database: re-read
         self._track(spec, key, customer_id, None, seq)
         self._audit(spec, key, customer_id, "create", {k: wire(v) for k, v in values.items()},
                     seq)
         if spec.after_write is not None:
-            spec.after_write(self, key, None, values)
+            self._call_hook(spec.after_write, key, None, values)
         return Outcome("applied", seq)
 
     def _update(self, spec, key, row, values, base, stamp):
@@ -322,7 +394,7 @@ class ChangeSet:
                            {spec.scope_column: ["Cannot be changed."]})
         self.policy.check_write(self.session, spec.name, customer_id, row, values, "update")
         if spec.before_write is not None:
-            spec.before_write(self, key, row, values)
+            self._call_hook(spec.before_write, key, row, values)
         versions = dict(row["field_versions"] or {})
         applied, lost, kept_theirs = {}, {}, {}
         for name, value in values.items():
@@ -360,14 +432,16 @@ class ChangeSet:
         if not applied:
             return Outcome("conflict" if conflicts else "applied", row["seq"], conflicts)
         seq = self.next_seq()
-        self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
-            seq=seq, field_versions=versions, updated_at=self._now(),
-            updated_by=self.policy.user_id, **applied))
+        written = dict(seq=seq, field_versions=versions, updated_at=self._now(),
+                       updated_by=self.policy.user_id, **applied)
+        self.conn.execute(_statements(spec).update, {"_key": key, **written})
+        if (spec.name, key) in self._rows:
+            self._rows[spec.name, key] = {**row, **written}
         self._track(spec, key, customer_id, row["seq"], seq)
         self._audit(spec, key, customer_id, "update", {k: wire(v) for k, v in applied.items()},
                     seq)
         if spec.after_write is not None:
-            spec.after_write(self, key, row, applied)
+            self._call_hook(spec.after_write, key, row, applied)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
 
     def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None):
@@ -381,7 +455,7 @@ class ChangeSet:
         values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
                   "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
                   "won_by": won_by, "status": "open"}
-        self.conn.execute(sa.insert(conflicts.table).values(
+        self.conn.execute(_statements(conflicts).insert, dict(
             id=conflict_id, seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
@@ -416,8 +490,12 @@ class ChangeSet:
 
     def _tombstone(self, spec, key, row, customer_id):
         seq = self.next_seq()
-        self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key).values(
-            deleted=True, seq=seq, updated_at=self._now(), updated_by=self.policy.user_id))
+        written = dict(deleted=True, seq=seq, updated_at=self._now(),
+                       updated_by=self.policy.user_id)
+        self.conn.execute(_statements(spec).update, {"_key": key, **written})
+        cached = self._rows.get((spec.name, key))
+        if cached is not None:
+            self._rows[spec.name, key] = {**cached, **written}
         self._track(spec, key, customer_id, row["seq"], None)
         self._audit(spec, key, customer_id, "delete", {}, seq)
         return seq
@@ -442,8 +520,10 @@ class ChangeSet:
                 column == customer_id, spec.table.c.deleted.is_(False))).all()
             for key, old_seq in rows:
                 seq = self.next_seq()
-                self.conn.execute(sa.update(spec.table).where(spec.table.c.id == key)
-                                     .values(seq=seq))
+                self.conn.execute(_statements(spec).update, {"_key": key, "seq": seq})
+                cached = self._rows.get((spec.name, key))
+                if cached is not None:
+                    self._rows[spec.name, key] = {**cached, "seq": seq}
                 self._track(spec, key, customer_id, old_seq, seq)
 
     def evict(self, user_id, customer_id):
@@ -459,3 +539,31 @@ def _node(row, fields):
         if versions.get(name):
             return hlcs.parse(versions[name]).node
     return None
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """A table's statements, built once: the values travel as parameters, so SQLAlchemy
+    finds the compiled form in its cache instead of building a statement per write."""
+
+    select: Any
+    insert: Any
+    update: Any
+
+
+_STATEMENTS = {}
+
+
+def _statements(spec):
+    table = spec.table
+    statements = _STATEMENTS.get(table)
+    if statements is None:
+        key = sa.bindparam("_key")
+        statements = _STATEMENTS[table] = _Statements(
+            select=sa.select(table).where(table.c.id == key),
+            insert=sa.insert(table),
+            update=sa.update(table).where(table.c.id == key))
+    return statements

@@ -1,6 +1,8 @@
 """Pull: the changes a user's phone lacks since its cursor (docs/sync-protocol.md, L1-L5)."""
 
 import heapq
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -24,16 +26,26 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT):
         return {"reset": True, "cursor": 0, "more": True, "changes": [],
                 "last_mutation_id": last_mutation_id}
     head = state.seq
-    sources = [_records(session, spec, policy, cursor, head, limit)
-               for spec in registry.specs.values()]
-    sources.append(_evictions(session, registry, policy, cursor, head, limit))
-    candidates = heapq.merge(*[rows for rows, _full in sources], key=lambda c: c["seq"])
-    changes = [change for _, change in zip(range(limit + 1), candidates, strict=False)]
-    more = len(changes) > limit or any(full for _rows, full in sources)  # L3
-    changes = changes[:limit]
+    conn = session.connection()  # Core statements: no ORM layer for plain rows
+    sources = [(spec, _scoped(spec, policy, cursor, head)) for spec in registry.specs.values()]
+    events = sync.scope_events
+    # L3 in two steps: the seqs alone find where the page ends (the limit-th smallest
+    # seq of all tables), then only the rows up to there are read and turned into JSON.
+    seqs = []
+    for _spec, (table, where) in sources:
+        seqs.extend(conn.scalars(sa.select(table.c.seq).where(*where)
+                                 .order_by(table.c.seq).limit(limit + 1)))
+    seqs.extend(conn.scalars(sa.select(events.c.seq).where(*_events_where(events, policy,
+                                                                          cursor, head))
+                             .order_by(events.c.seq).limit(limit + 1)))
+    more = len(seqs) > limit
+    end = heapq.nsmallest(limit, seqs)[-1] if more else head
+    pages = [_records(conn, spec, table, where, end) for spec, (table, where) in sources]
+    pages.append(_evictions(conn, events, policy, cursor, end))
+    changes = list(heapq.merge(*pages, key=_seq))
     body = {"changes": changes, "more": more, "last_mutation_id": last_mutation_id}
     if more:
-        body["cursor"] = changes[-1]["seq"] if changes else cursor
+        body["cursor"] = end
         if cursor == 0:
             body["total"] = scope_count(session, registry, policy)
         return body
@@ -48,16 +60,27 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT):
     return body
 
 
-def _records(session, spec, policy, cursor, head, limit):
+def _seq(change):
+    return change["seq"]
+
+
+def _scoped(spec, policy, cursor, head):
+    """(table, where clauses) of the table's changes after ``cursor`` the user may see."""
     table = spec.table
-    query = sa.select(table).where(table.c.seq > cursor, table.c.seq <= head)
+    where = [table.c.seq > cursor, table.c.seq <= head]
     if cursor == 0:
-        query = query.where(table.c.deleted.is_(False))  # nothing to delete on a fresh phone
+        where.append(table.c.deleted.is_(False))  # nothing to delete on a fresh phone
     scope = _scope_clause(spec, policy, table)
     if scope is not None:
-        query = query.where(scope)
-    rows = session.execute(query.order_by(table.c.seq).limit(limit)).all()
-    return [_change(spec, row._asdict()) for row in rows], len(rows) == limit
+        where.append(scope)
+    return table, where
+
+
+def _records(conn, spec, table, where, end):
+    convert = _converter(spec)
+    rows = conn.execute(sa.select(table).where(*where, table.c.seq <= end)
+                        .order_by(table.c.seq))
+    return [convert(row) for row in rows]
 
 
 def _scope_clause(spec, policy, table):
@@ -66,24 +89,63 @@ def _scope_clause(spec, policy, table):
     return policy.read_filter(spec.name, table.c[spec.scope_column])
 
 
-def _change(spec, row):
-    if row["deleted"]:
-        return {"op": "del", "table": spec.name, "id": row["id"], "seq": row["seq"]}
-    # Empty fields are left out (a phone reads a missing field as empty): compact JSON.
-    data = {name: wire(row[name]) for name in spec.fields if row[name] not in EMPTY}
-    if spec.scope_column == "customer_id":
-        data["customer_id"] = row["customer_id"]
-    return {"op": "put", "table": spec.name, "id": row["id"], "seq": row["seq"],
-            "data": data, "versions": row["field_versions"] or {}}
+_CONVERTERS = {}
 
 
-def _evictions(session, registry, policy, cursor, head, limit):
-    events = registry.sync.scope_events
-    rows = session.execute(sa.select(events.c.seq, events.c.customer_id).where(
-        events.c.user_id == policy.user_id, events.c.seq > cursor, events.c.seq <= head)
-        .order_by(events.c.seq).limit(limit)).all()
-    return ([{"op": "evict", "customer_id": customer_id, "seq": seq}
-             for seq, customer_id in rows], len(rows) == limit)
+def _converter(spec):
+    """A function from a row of ``spec.table`` to its change, built once per table: it
+    knows which columns need ``wire`` (dates, money) and which travel as they are."""
+    convert = _CONVERTERS.get(spec.table)
+    if convert is not None:
+        return convert
+    columns = list(spec.table.columns.keys())
+    position = {name: i for i, name in enumerate(columns)}
+    plain, wired = [], []
+    for name in spec.fields:
+        python_type = None
+        try:
+            python_type = spec.table.c[name].type.python_type
+        except NotImplementedError:
+            pass
+        needs_wire = python_type in (None, Decimal, datetime, date) or \
+            isinstance(spec.table.c[name].type, sa.Numeric)
+        (wired if needs_wire else plain).append((name, position[name]))
+    i_id, i_seq = position["id"], position["seq"]
+    i_deleted, i_versions = position["deleted"], position["field_versions"]
+    i_customer = position.get("customer_id") if spec.scope_column == "customer_id" else None
+    table_name = spec.name
+
+    def convert(row):
+        if row[i_deleted]:
+            return {"op": "del", "table": table_name, "id": row[i_id], "seq": row[i_seq]}
+        # Empty fields are left out (a phone reads a missing field as empty): compact JSON.
+        data = {}
+        for name, i in plain:
+            value = row[i]
+            if value is not None and value != "" and value != [] and value != {}:
+                data[name] = value
+        for name, i in wired:
+            value = row[i]
+            if value not in EMPTY:
+                data[name] = wire(value)
+        if i_customer is not None:
+            data["customer_id"] = row[i_customer]
+        return {"op": "put", "table": table_name, "id": row[i_id], "seq": row[i_seq],
+                "data": data, "versions": row[i_versions] or {}}
+
+    _CONVERTERS[spec.table] = convert
+    return convert
+
+
+def _events_where(events, policy, cursor, head):
+    return [events.c.user_id == policy.user_id, events.c.seq > cursor, events.c.seq <= head]
+
+
+def _evictions(conn, events, policy, cursor, end):
+    rows = conn.execute(sa.select(events.c.seq, events.c.customer_id).where(
+        *_events_where(events, policy, cursor, end)).order_by(events.c.seq))
+    return [{"op": "evict", "customer_id": customer_id, "seq": seq}
+            for seq, customer_id in rows]
 
 
 def _last_mutation_id(session, registry, client_id):
