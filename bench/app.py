@@ -20,15 +20,19 @@ CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
-FIRST_ITEM = """() => {
+FIRST_ITEM = """(() => {
+  // Checked every animation frame from the first script on: the time of the first frame
+  // that has an account row in it.
   window.__firstItem = null;
-  const seen = () => {
-    if (window.__firstItem === null && document.querySelector('[data-testid=account-item]')) {
+  const tick = () => {
+    if (document.querySelector('[data-testid=account-item]')) {
       window.__firstItem = performance.now();
+    } else {
+      requestAnimationFrame(tick);
     }
   };
-  new MutationObserver(seen).observe(document, { childList: true, subtree: true });
-}"""
+  requestAnimationFrame(tick);
+})();"""
 
 SEARCH = """async (term) => {
   const input = document.querySelector('[data-testid=account-search]');
@@ -89,8 +93,8 @@ def lighthouse(results, base, runs=3):
         return sum(i.get("transferSize", 0) for i in items if i.get("resourceType") == "Script")
 
     score = median(lambda r: r["categories"]["performance"]["score"] * 100)
-    note = f"median of {runs}, mobile, simulated slow 4G; target >= 95"
-    results.add("lighthouse_performance", round(score), "score", note=note)
+    note = f"median of {runs}, mobile, simulated slow 4G"
+    results.add("lighthouse_performance", round(score), "score", note=note + "; target >= 95")
     results.add("lighthouse_fcp", round(median(
         lambda r: r["audits"]["first-contentful-paint"]["numericValue"])), "ms", note=note)
     results.add("lighthouse_tti", round(median(
@@ -102,7 +106,7 @@ def lighthouse(results, base, runs=3):
                 note="scripts of the first load as transferred; target <= 60 KB")
 
 
-def browser_timings(results, base, email, runs=5):
+def browser_timings(results, base, email, customers, runs=5):
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="bench-chromium-")
@@ -132,9 +136,12 @@ def browser_timings(results, base, email, runs=5):
                 ctx = launch()
                 ctx.set_offline(True)
                 ctx.add_init_script(FIRST_ITEM)
-                page = ctx.pages[0] if ctx.pages else ctx.new_page()
+                for stale in ctx.pages:  # opened before the init script: not measured
+                    stale.close()
+                page = ctx.new_page()
                 page.goto(base + "/")
-                page.wait_for_function("() => window.__firstItem !== null", timeout=60_000)
+                page.wait_for_function("() => typeof window.__firstItem === 'number'",
+                                       timeout=60_000)
                 starts.append(page.evaluate("() => window.__firstItem"))
                 for term in ["#4242", "苏州", f"#{run + 1}7"]:
                     elapsed = page.evaluate(SEARCH, term)
@@ -155,15 +162,15 @@ def browser_timings(results, base, email, runs=5):
         shutil.rmtree(profile, ignore_errors=True)
     results.add("offline_cold_start", round(statistics.median(starts)), "ms",
                 note=(f"median of {len(starts)}: navigation to the first account row, "
-                      "offline, 5,000 customers in IndexedDB; target <= 1000 ms"),
+                      f"offline, {customers} customers in IndexedDB; target <= 1000 ms"),
                 runs=[round(s) for s in starts])
     if searches:
-        results.add("search_5000", round(statistics.median(searches), 1), "ms",
+        results.add(f"search_{customers}", round(statistics.median(searches), 1), "ms",
                     note=(f"median of {len(searches)}: input event to the changed list "
                           "(next animation frame); target <= 50 ms"),
                     runs=[round(s, 1) for s in searches])
     else:
-        results.error("search_5000", "the list never changed after typing")
+        results.error(f"search_{customers}", "the list never changed after typing")
     if saves:
         results.add("save_visit", round(statistics.median(saves), 1), "ms",
                     note=f"median of {len(saves)}: tap on save to the outbox badge counting it",
@@ -182,6 +189,6 @@ def run(results, url, customers=5000):
         except Exception as error:  # noqa: BLE001 - report and go on to the next figure
             results.error("lighthouse_performance", f"{type(error).__name__}: {error}"[:300])
         try:
-            browser_timings(results, base, email)
+            browser_timings(results, base, email, customers)
         except Exception as error:  # noqa: BLE001
             results.error("offline_cold_start", f"{type(error).__name__}: {error}"[:300])
