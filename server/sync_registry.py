@@ -97,7 +97,12 @@ def _spec(name, model, schema_class, scope_column):
         validate=_validator(schema_class), text_merge=frozenset(TEXT_MERGE.get(name, ())),
         scope_column=scope_column, on_create=ON_CREATE.get(name),
         before_write=BEFORE_WRITE.get(name), after_write=AFTER_WRITE.get(name),
-        sensitive=name == "contact_personal")
+        sensitive=name == "contact_personal",
+        # Conflict records are the engine's: seen as the record they are about.
+        about_column="table_name" if name == "conflicts" else None,
+        creatable=name != "conflicts",
+        # A promotion request is withdrawn, not erased: its history must stay.
+        deletable=name not in ("conflicts", "promotions"))
 
 
 def build_registry():

@@ -55,12 +55,19 @@ class TableSpec:
     validate: Callable[[dict, bool], dict]  # (fields, creating) -> clean values or Rejected
     text_merge: frozenset[str] = frozenset()
     scope_column: str | None = "customer_id"  # "id" for customers, None for global
+    # For records about another synced table's record (conflicts): the column naming that
+    # table. Such a record is seen, and checksummed, as the record it is about, so a
+    # conflict over personal data reaches only those who may see personal data.
+    about_column: str | None = None
+    creatable: bool = True  # False: devices cannot create these (the engine does)
+    deletable: bool = True  # False: never deleted by a writer (only with its customer)
     on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
     cascade_from_customer: bool = True  # tombstoned when its customer is deleted
     # Domain rules that need the database, called as (changeset, key, row before or None
     # on create, values). ``before_write`` may raise Rejected (e.g. a stale promotion
-    # request); ``after_write`` may write more through the changeset (e.g. an approved
-    # promotion moves the opportunity, a reassignment evicts).
+    # request) and may add server-computed fields to ``values`` (they are written and
+    # versioned with the rest); ``after_write`` may write more through the changeset
+    # (e.g. an approved promotion moves the opportunity, a reassignment evicts).
     before_write: Callable[[Any, str, dict | None, dict], None] | None = None
     after_write: Callable[[Any, str, dict | None, dict], None] | None = None
     sensitive: bool = False  # audit trail keeps field names only
@@ -227,9 +234,9 @@ class ChangeSet:
             self.conn.execute(sa.update(sums).where(where).values(
                 checksum=(current.checksum + delta) % CHECKSUM_MOD, count=current.count + count))
 
-    def _track(self, spec, key, customer_id, old_seq, new_seq):
+    def _track(self, spec, key, customer_id, old_seq, new_seq, about=None):
         """Keep the additive checksum: remove the old (table, id, seq), add the new."""
-        bucket = (customer_id or GLOBAL_SCOPE, spec.name)
+        bucket = (customer_id or GLOBAL_SCOPE, checksum_bucket(spec, about))
         delta, count = self._checksum_delta.get(bucket, (0, 0))
         if old_seq is not None:
             delta -= record_hash(spec.name, key, old_seq)
@@ -366,6 +373,8 @@ class ChangeSet:
             raise Rejected("unknown_table", f"No synced table named {table_name!r}") from None
 
     def _create(self, spec, key, values, stamp):
+        if not spec.creatable:
+            raise Rejected("forbidden", f"{spec.name} records are made by the server only")
         if spec.on_create is not None:
             values = {**spec.on_create(self.policy, values), **values}
         customer_id = spec.customer_of(key, values)
@@ -437,7 +446,7 @@ class ChangeSet:
         self.conn.execute(_statements(spec).update, {"_key": key, **written})
         if (spec.name, key) in self._rows:
             self._rows[spec.name, key] = {**row, **written}
-        self._track(spec, key, customer_id, row["seq"], seq)
+        self._track(spec, key, customer_id, row["seq"], seq, about=_about(spec, row))
         self._audit(spec, key, customer_id, "update", {k: wire(v) for k, v in applied.items()},
                     seq)
         if spec.after_write is not None:
@@ -459,7 +468,7 @@ class ChangeSet:
             id=conflict_id, seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
-        self._track(conflicts, conflict_id, customer_id, None, seq)
+        self._track(conflicts, conflict_id, customer_id, None, seq, about=spec.name)
         return conflict_id
 
     # -- P5: delete --------------------------------------------------------------------
@@ -471,6 +480,8 @@ class ChangeSet:
             raise Rejected("not_found", "No such record")
         if row["deleted"]:
             return Outcome("applied", row["seq"])
+        if not spec.deletable:
+            raise Rejected("forbidden", f"{spec.name} records are kept, not deleted")
         customer_id = spec.customer_of(key, row)
         self.policy.check_write(self.session, spec.name, customer_id, row, {}, "delete")
         conflicts = []
@@ -496,7 +507,7 @@ class ChangeSet:
         cached = self._rows.get((spec.name, key))
         if cached is not None:
             self._rows[spec.name, key] = {**cached, **written}
-        self._track(spec, key, customer_id, row["seq"], None)
+        self._track(spec, key, customer_id, row["seq"], None, about=_about(spec, row))
         self._audit(spec, key, customer_id, "delete", {}, seq)
         return seq
 
@@ -504,10 +515,10 @@ class ChangeSet:
         for spec in self.registry.specs.values():
             if spec.scope_column != "customer_id" or not spec.cascade_from_customer:
                 continue
-            live = self.conn.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
+            live = self.conn.execute(sa.select(*_key_columns(spec)).where(
                 spec.table.c.customer_id == customer_id, spec.table.c.deleted.is_(False)))
-            for child_id, child_seq in live.all():
-                self._tombstone(spec, child_id, {"seq": child_seq}, customer_id)
+            for child in live.mappings().all():
+                self._tombstone(spec, child["id"], child, customer_id)
 
     # -- L4 and evictions ----------------------------------------------------------------
     def restamp_customer(self, customer_id):
@@ -516,15 +527,16 @@ class ChangeSet:
             if spec.scope_column is None:
                 continue
             column = spec.table.c.id if spec.scope_column == "id" else spec.table.c.customer_id
-            rows = self.conn.execute(sa.select(spec.table.c.id, spec.table.c.seq).where(
-                column == customer_id, spec.table.c.deleted.is_(False))).all()
-            for key, old_seq in rows:
+            rows = self.conn.execute(sa.select(*_key_columns(spec)).where(
+                column == customer_id, spec.table.c.deleted.is_(False))).mappings().all()
+            for row in rows:
+                key, old_seq = row["id"], row["seq"]
                 seq = self.next_seq()
                 self.conn.execute(_statements(spec).update, {"_key": key, "seq": seq})
                 cached = self._rows.get((spec.name, key))
                 if cached is not None:
                     self._rows[spec.name, key] = {**cached, "seq": seq}
-                self._track(spec, key, customer_id, old_seq, seq)
+                self._track(spec, key, customer_id, old_seq, seq, about=_about(spec, row))
 
     def evict(self, user_id, customer_id):
         """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
@@ -567,3 +579,19 @@ def _statements(spec):
             insert=sa.insert(table),
             update=sa.update(table).where(table.c.id == key))
     return statements
+
+
+def checksum_bucket(spec, about=None):
+    """The sync_checksums table_name a record of ``spec`` is summed under."""
+    return f"{spec.name}:{about}" if spec.about_column else spec.name
+
+
+def _about(spec, row):
+    return row.get(spec.about_column) if spec.about_column else None
+
+
+def _key_columns(spec):
+    columns = [spec.table.c.id, spec.table.c.seq]
+    if spec.about_column:
+        columns.append(spec.table.c[spec.about_column])
+    return columns

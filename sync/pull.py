@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .engine import CHECKSUM_MOD, GLOBAL_SCOPE, format_checksum, wire
+from .engine import CHECKSUM_MOD, GLOBAL_SCOPE, checksum_bucket, format_checksum, wire
 
 DEFAULT_LIMIT = 500
 EMPTY = (None, "", [], {})
@@ -27,7 +27,8 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT):
                 "last_mutation_id": last_mutation_id}
     head = state.seq
     conn = session.connection()  # Core statements: no ORM layer for plain rows
-    sources = [(spec, _scoped(spec, policy, cursor, head)) for spec in registry.specs.values()]
+    sources = [(spec, _scoped(registry, spec, policy, cursor, head))
+               for spec in registry.specs.values()]
     events = sync.scope_events
     # L3 in two steps: the seqs alone find where the page ends (the limit-th smallest
     # seq of all tables), then only the rows up to there are read and turned into JSON.
@@ -64,13 +65,13 @@ def _seq(change):
     return change["seq"]
 
 
-def _scoped(spec, policy, cursor, head):
+def _scoped(registry, spec, policy, cursor, head):
     """(table, where clauses) of the table's changes after ``cursor`` the user may see."""
     table = spec.table
     where = [table.c.seq > cursor, table.c.seq <= head]
     if cursor == 0:
         where.append(table.c.deleted.is_(False))  # nothing to delete on a fresh phone
-    scope = _scope_clause(spec, policy, table)
+    scope = scope_clause(registry, spec, policy, table)
     if scope is not None:
         where.append(scope)
     return table, where
@@ -83,10 +84,23 @@ def _records(conn, spec, table, where, end):
     return [convert(row) for row in rows]
 
 
-def _scope_clause(spec, policy, table):
+def scope_clause(registry, spec, policy, table):
+    """SQL limiting ``table`` (a synced table of ``spec``) to what the user may see, or
+    None for everything. A record about another record (a conflict) is seen as that
+    record is: personal data's conflicts only by those who may see personal data."""
     if spec.scope_column is None:
         return None
-    return policy.read_filter(spec.name, table.c[spec.scope_column])
+    column = table.c[spec.scope_column]
+    if spec.about_column is None:
+        return policy.read_filter(spec.name, column)
+    about = table.c[spec.about_column]
+    return sa.or_(*(_about_clause(about == other.name, other, policy, column)
+                    for other in registry.specs.values()))
+
+
+def _about_clause(is_about, other, policy, column):
+    scope = None if other.scope_column is None else policy.read_filter(other.name, column)
+    return is_about if scope is None else sa.and_(is_about, scope)
 
 
 _CONVERTERS = {}
@@ -159,20 +173,30 @@ def scope_checksum(session, registry, policy):
     """(checksum, count) of every live record the user may see, from the kept sums."""
     sums = registry.sync.checksums
     total, count = 0, 0
-    for spec in registry.specs.values():
+    for bucket, seen_as in _buckets(registry):
         query = sa.select(sa.func.coalesce(sa.func.sum(sums.c.checksum), 0),
                           sa.func.coalesce(sa.func.sum(sums.c.count), 0)).where(
-            sums.c.table_name == spec.name)
-        if spec.scope_column is None:
+            sums.c.table_name == bucket)
+        if seen_as.scope_column is None:
             query = query.where(sums.c.customer_id == GLOBAL_SCOPE)
         else:
-            scope = policy.read_filter(spec.name, sums.c.customer_id)
+            scope = policy.read_filter(seen_as.name, sums.c.customer_id)
             if scope is not None:
                 query = query.where(scope)
         part, part_count = session.execute(query).one()
         total = (total + int(part)) % CHECKSUM_MOD
         count += int(part_count)
     return total, count
+
+
+def _buckets(registry):
+    """(checksum bucket, the spec whose scope it follows) for every bucket there is."""
+    for spec in registry.specs.values():
+        if spec.about_column is None:
+            yield spec.name, spec
+        else:
+            for other in registry.specs.values():
+                yield checksum_bucket(spec, other.name), other
 
 
 def scope_count(session, registry, policy):

@@ -223,11 +223,6 @@ def test_personal_data_stays_out_of_the_api_audit_and_csv(app, client, auth, org
         assert secret not in csv_text
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (docs/reliability.md): a conflict record of "
-                   "contact_personal carries the personal values and is scoped like the "
-                   "customer, so a rep the customer is shared with receives it (pull and "
-                   "GET /conflicts); server/access.py should scope conflicts on "
-                   "contact_personal with the personal-data scope")
 def test_personal_conflicts_reach_only_the_personal_data_scope(client, auth, org, world):
     key, cust, secrets = _personal_conflict(client, auth, org, world)
     assert _leaks(client, auth, org, key, cust, secrets) == []

@@ -98,3 +98,19 @@ def test_only_admins_edit_the_stage_template(client, org, auth):
     assert result["reason"] == "forbidden"
     db.session.expire_all()
     assert db.session.get(Stage, stage).probability == 5
+
+
+def test_conflict_records_are_made_and_kept_by_the_server(client, org, auth, account):
+    phone = Device(client, auth.headers(org.rep1))
+    conflict = new_id()
+    [made] = phone.push(phone.put("conflicts", conflict, {"status": "open"}))["results"]
+    assert made["reason"] == "forbidden"
+    a, b = Device(client, auth.headers(org.rep1), "a"), Device(client, auth.headers(org.rep1))
+    a.pull()
+    b.pull()
+    a.push(a.put("customers", account["customer"], {"city": "Wuxi"}))
+    [conflict] = b.push(b.put("customers", account["customer"], {"city": "Suzhou"}))[
+        "results"][0]["conflicts"]
+    b.pull()
+    [deleted] = b.push(b.delete("conflicts", conflict))["results"]
+    assert deleted["reason"] == "forbidden"

@@ -10,11 +10,14 @@ from typing import Any, Callable
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select
 
+from sync.pull import scope_clause
+
 from .. import records
 from ..access import Access
 from ..errors import ApiError
 from ..extensions import db
 from ..models import new_id
+from ..sync_registry import registry
 from .listing import page_schema, paginate, patch_schema, search
 
 BEARER = [{"bearerAuth": []}]
@@ -37,6 +40,10 @@ class Resource:
     extra_search: Callable | None = None
 
     def scope(self, access):
+        # The sync pull's own clause, so the API and the phones agree on who sees what.
+        spec = registry.specs.get(self.table)
+        if spec is not None:
+            return scope_clause(registry, spec, access, self.model.__table__)
         if self.scope_column is None:
             return None
         return access.read_filter(self.table, getattr(self.model, self.scope_column))
