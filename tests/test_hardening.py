@@ -198,3 +198,16 @@ def test_openapi_declares_bearer_auth_only(client, path):
     assert {scheme["type"] for scheme in schemes.values()} == {"http"}
     assert all(scheme.get("scheme") == "bearer" for scheme in schemes.values())
     assert not re.search(r'"in":\s*"cookie"', str(document))
+
+
+def test_nul_characters_are_refused_on_every_backend(client, org, auth):
+    # PostgreSQL cannot store NUL in text; found by schemathesis as a 500 on login.
+    headers = auth.headers(org.rep1)
+    for response in (
+            client.post("/api/v1/auth/login", json={"email": "a\x00@test", "password": "x"}),
+            client.post("/api/v1/customers", headers=headers, json={"name": "Nul\x00Ltd"}),
+            client.get("/api/v1/customers?q=ab%00cd", headers=headers)):
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["code"] == 422
+    ok = client.post("/api/v1/customers", headers=headers, json={"name": "Back\\u0000slash"})
+    assert ok.status_code == 201 and ok.get_json()["name"] == "Back\\u0000slash"
