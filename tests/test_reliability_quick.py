@@ -37,11 +37,11 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(deployment):
     assert result["mutations"] > 0 and result["requests_cut_by_kill"] >= 0
 
 
-def test_ten_reps_at_once_no_errors_no_loss(deployment):
+def test_reps_syncing_at_once_no_errors_no_loss(deployment):
     database, server, workdir = deployment
     if database.kind != BACKENDS[-1]:
         pytest.skip("load runs on the production database (PostgreSQL) when there is one")
-    emails = database.add_reps(10, team_name="Load")
+    emails = database.add_reps(6, team_name="Load")
     result = load.exercise(database, server, emails, workdir, rounds=2)
     assert result["errors"] == 0, result["error_kinds"]
     assert result["lost_mutations"] == 0
