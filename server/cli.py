@@ -86,7 +86,8 @@ def create_user(email, name, role, team_name, password_stdin):
 @click.option("--if-empty", is_flag=True, help="Do nothing when any user exists (first start)")
 def seed_demo(if_empty):
     """Create the stage template and the demo organisation (password fieldbook-demo)."""
-    from .seed import AlreadySeeded, seed_demo as run
+    from .seed import AlreadySeeded
+    from .seed import seed_demo as run
 
     started = time.perf_counter()
     try:
@@ -125,7 +126,8 @@ def import_customers(path, owner, dry_run):
     Every row is validated; bad rows are reported by row number (the header is row 1)
     and not imported. The exit status is 1 when any row was refused.
     """
-    from .csv_io import CsvError, import_customers as run
+    from .csv_io import CsvError
+    from .csv_io import import_customers as run
 
     user = _user_by_email(owner)
     try:

@@ -25,8 +25,18 @@ from . import records, schemas
 from .access import Access
 from .domain import KEY_ACCOUNT_CRITERIA
 from .extensions import db, sync_tables
-from .models import (BACKGROUND_FIELDS, OPPORTUNITY_INFO_FIELDS, Competitor, Contact,
-                     ContactPersonal, Customer, Opportunity, Task, User, Visit)
+from .models import (
+    BACKGROUND_FIELDS,
+    OPPORTUNITY_INFO_FIELDS,
+    Competitor,
+    Contact,
+    ContactPersonal,
+    Customer,
+    Opportunity,
+    Task,
+    User,
+    Visit,
+)
 
 ENCODING = "utf-8-sig"  # writes the BOM; reads files with or without one
 DEVICE = "csv-import"

@@ -11,7 +11,8 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -378,7 +379,7 @@ def _contacts(rng, ids, customer_id, english):
         contacts.append((ids(), contact))
     top = contacts[0][0]
     managers = [key for key, c in contacts if c["level"] == "management"]
-    for key, contact in contacts[1:]:
+    for _key, contact in contacts[1:]:
         if contact["level"] == "operations" and managers and contact["roles"][0] != "gatekeeper":
             contact["reports_to_id"] = rng.choice(managers)
         elif contact["roles"][0] != "advisor":

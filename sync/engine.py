@@ -8,10 +8,11 @@ Plain Python over SQLAlchemy Core. The application supplies the synced tables
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 

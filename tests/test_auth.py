@@ -2,10 +2,9 @@
 
 from datetime import timedelta
 
-from flask_jwt_extended import create_access_token
-
 from api_helpers import API, assert_error
 from conftest import PASSWORD
+from flask_jwt_extended import create_access_token
 
 
 def _bearer(token):

@@ -81,7 +81,8 @@ def test_export_customer_data(app, runner, tmp_path):
         return json.loads((target / name).read_text(encoding="utf-8"))
 
     profile = load("customer.json")
-    assert profile["name"] == "无锡华光电力设备有限公司" and profile["owner"]["email"] == "rep1@demo"
+    assert profile["name"] == "无锡华光电力设备有限公司"
+    assert profile["owner"]["email"] == "rep1@demo"
     assert "installed_base" in profile and "purchase_plans" in profile
     manifest = load("manifest.json")
     for name in ("contacts", "opportunities", "visits", "tasks", "competitors"):

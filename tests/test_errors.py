@@ -1,7 +1,6 @@
 """Every error, from every layer, has the one JSON shape; bad input never gives a 500."""
 
 import pytest
-
 from api_helpers import API, assert_error, customer
 
 

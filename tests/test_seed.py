@@ -9,10 +9,19 @@ import sqlalchemy as sa
 from server import domain
 from server.access import Access
 from server.extensions import db, sync_tables
-from server.models import (Contact, ContactPersonal, Customer, CustomerShare, Opportunity, Stage,
-                           Task, Team, User, Visit)
-from server.seed import (DEMO_PASSWORD, DEMO_TEAM, AlreadySeeded, _demo_records, seed_bulk,
-                         seed_demo)
+from server.models import (
+    Contact,
+    ContactPersonal,
+    Customer,
+    CustomerShare,
+    Opportunity,
+    Stage,
+    Task,
+    Team,
+    User,
+    Visit,
+)
+from server.seed import DEMO_PASSWORD, DEMO_TEAM, AlreadySeeded, _demo_records, seed_bulk, seed_demo
 from server.sync_registry import registry
 from sync.engine import CHECKSUM_MOD, record_hash
 from sync.pull import scope_checksum

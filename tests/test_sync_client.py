@@ -1,8 +1,8 @@
 """The reference client against the real app: round trips, faults, crashes."""
 
 import pytest
-
 from conftest import PASSWORD
+
 from sync.client import new_id
 from tests.sync_helpers import FlaskTransport, make_client
 
@@ -80,7 +80,8 @@ def test_rejected_mutation_is_reported_and_does_not_block(app, client, org, phon
     assert rejected["result"]["reason"] == "invalid"
     assert "name" in rejected["result"]["errors"]
     record = phone.get("customers", customer)
-    assert (record["name"], record["city"], record["owner_id"]) == ("Valid", "Hangzhou", org.rep1.id)
+    assert (record["name"], record["city"]) == ("Valid", "Hangzhou")
+    assert record["owner_id"] == org.rep1.id
     assert len(phone.query("customers")) == 1
 
 

@@ -107,12 +107,12 @@ def test_unknown_table_is_rejected_not_fatal(client, org, auth):
 
 
 def test_prune_resets_old_cursors_but_keeps_the_outbox(app, client, org, auth):
-    from sync.client import new_id as fresh
-    from sync.prune import prune
-
     from conftest import PASSWORD
+
     from server.access import SYSTEM
     from server.sync_registry import registry
+    from sync.client import new_id as fresh
+    from sync.prune import prune
     from tests.sync_helpers import make_client
 
     phone = make_client(client, org.rep1, PASSWORD)

@@ -193,6 +193,7 @@ def test_manager_cannot_reassign_outside_their_team(client, org, auth):
 
 def test_ten_thousand_mutations_queued_over_a_week(app, client, org, auth):
     from conftest import PASSWORD
+
     from tests.sync_helpers import make_client
 
     clock = {"t": time.time() - 86400 * 8}

@@ -1,12 +1,12 @@
 """Users and teams, and what phones receive when people's scope changes."""
 
-from sqlalchemy import select
-
 from api_helpers import API, assert_error, contact, customer, personal
+from sqlalchemy import select
+from sync_helpers import Device
+
 from server.extensions import db
 from server.models import User
 from server.passwords import verify_password
-from sync_helpers import Device
 
 NEW_USER = {"email": "wang.fang@example.com", "name": "Wang Fang", "role": "rep",
             "password": "a long enough password"}

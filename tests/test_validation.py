@@ -1,7 +1,6 @@
 """Field-level 422s for every writable collection: each bad field is named in ``errors``."""
 
 import pytest
-
 from api_helpers import API, assert_error, contact, customer
 
 # collection -> (a valid body builder, [bad fields])

@@ -1,6 +1,7 @@
 """Visits over REST: author, gift cap, filters."""
 
 from api_helpers import API, assert_error, customer, visit
+
 from server.domain import GIFT_VALUE_CAP
 
 

@@ -4,8 +4,9 @@ Reads are scoped with ``Access.read_filter``; writes go through ``records.save``
 ``records.remove`` so phones receive them. Tombstoned rows are invisible (404).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select

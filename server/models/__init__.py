@@ -3,7 +3,13 @@
 from .base import Base, Synced, new_id, utcnow
 from .conflict import Conflict
 from .contact import PERSONAL_FIELDS, Contact, ContactPersonal
-from .customer import BACKGROUND_FIELDS, OPPORTUNITY_INFO_FIELDS, Competitor, Customer, CustomerShare
+from .customer import (
+    BACKGROUND_FIELDS,
+    OPPORTUNITY_INFO_FIELDS,
+    Competitor,
+    Customer,
+    CustomerShare,
+)
 from .opportunity import Opportunity
 from .promotion import Promotion
 from .stage import Stage
@@ -13,6 +19,7 @@ from .visit import Task, Visit
 
 __all__ = [
     "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base", "Competitor",
-    "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare", "Opportunity", "Promotion",
-    "RevokedToken", "Stage", "Synced", "Target", "Task", "Team", "User", "Visit", "new_id", "utcnow",
+    "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare", "Opportunity",
+    "Promotion", "RevokedToken", "Stage", "Synced", "Target", "Task", "Team", "User", "Visit",
+    "new_id", "utcnow",
 ]

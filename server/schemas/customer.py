@@ -1,7 +1,14 @@
 from marshmallow import fields, validate
 
-from ..domain import (ABC_CLASSES, HIGH_LOW, KEY_ACCOUNT_CRITERIA, LOYALTY, RELATIONSHIP_LADDER,
-                      SATISFACTION, SHORT_LONG)
+from ..domain import (
+    ABC_CLASSES,
+    HIGH_LOW,
+    KEY_ACCOUNT_CRITERIA,
+    LOYALTY,
+    RELATIONSHIP_LADDER,
+    SATISFACTION,
+    SHORT_LONG,
+)
 from ..models import BACKGROUND_FIELDS, OPPORTUNITY_INFO_FIELDS
 from .common import SyncedSchema, choice, name, text, uuid_ref
 
