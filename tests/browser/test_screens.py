@@ -100,7 +100,7 @@ def test_request_promotion_queues_offline(server, phone):
         box.check()
     form.get_by_test_id("promotion-justification").fill("Criteria met at the last visit")
     shot(page, "promotion-en")
-    form.get_by_test_id("promotion-submit").click()
+    form.get_by_test_id("promotion-send").click()
     card.get_by_test_id("promotion-pending").wait_for()
     wait_pending(page, 1)
     promotion_id = page.evaluate("""async (opp) => {

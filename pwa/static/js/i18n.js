@@ -42,6 +42,7 @@ const STRINGS = {
     noContacts: "No contacts yet.", otherLevel: "Level not set", addCompetitor: "Add competitor",
     competitor: "Competitor", product: "Product", satisfaction: "Satisfaction", repName: "Their rep",
     sellingStyle: "Selling style", notFound: "Not found on this phone.", version: "App version",
+    inbox: "Approvals", pipeline: "Pipeline", awaiting: "{n} awaiting your decision", withdrawn: "withdrawn",
   },
   zh: {
     app: "Fieldbook 外勤本", signIn: "登录", email: "邮箱", password: "密码",
@@ -84,8 +85,14 @@ const STRINGS = {
     noContacts: "暂无联系人。", otherLevel: "未设层级", addCompetitor: "添加竞争对手",
     competitor: "竞争对手", product: "产品", satisfaction: "满意度", repName: "对方销售",
     sellingStyle: "销售风格", notFound: "本机上没有找到。", version: "应用版本",
+    inbox: "审批", pipeline: "漏斗", awaiting: "{n} 条待你审批", withdrawn: "已撤回",
   },
 };
+
+/** Strings of lazily loaded screens (js/strings-pipeline.js), kept off the first load. */
+export function addStrings(more) {
+  for (const l of Object.keys(more)) Object.assign(STRINGS[l], more[l]);
+}
 
 // Vocabularies: from GET /api/v1/meta (cached in IndexedDB), else the bundled copy in
 // vocab.js, which is loaded only when a screen first needs labels (not on first paint).

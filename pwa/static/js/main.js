@@ -6,7 +6,7 @@ import { db, getMeta, setMeta, clearAll } from "./db.js";
 import * as api from "./api.js";
 import { t, setLocale, setVocabularies, ensureVocabularies, fmt } from "./i18n.js";
 import { subscribe, syncNow, start as startSync, refreshPending, requestBackgroundSync } from "../sync/scheduler.js";
-import { onChange } from "./store.js";
+import { onChange, awaitingMe } from "./store.js";
 import { Accounts } from "./screens/accounts.js";
 
 const SCREENS = {
@@ -17,6 +17,8 @@ const SCREENS = {
   tasks: () => import("./screens/tasks.js"),
   conflicts: () => import("./screens/conflicts.js"),
   settings: () => import("./screens/settings.js"),
+  promotions: () => import("./screens/promotions.js"),
+  pipeline: () => import("./screens/pipeline.js"),
 };
 
 /** "#/c/<id>/visit" -> {screen: "visit", params: {id}} */
@@ -26,7 +28,7 @@ export function route(hash) {
     const sub = { chain: "chain", visit: "visit", opps: "opportunities" }[parts[2]] || "customer";
     return { screen: sub, params: { id: parts[1], opp: parts[3] } };
   }
-  if (["tasks", "conflicts", "settings"].includes(parts[0])) return { screen: parts[0], params: {} };
+  if (["tasks", "conflicts", "settings", "promotions", "pipeline"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
   return { screen: "accounts", params: {} };
 }
 
@@ -85,14 +87,27 @@ function useOpenConflicts() {
   return n;
 }
 
-function Nav({ screen }) {
+function useAwaiting(user) {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const count = () => awaitingMe(user).then((list) => setN(list.length));
+    count();
+    return onChange(count);
+  }, [user]);
+  return n;
+}
+
+function Nav({ screen, user }) {
   const open = useOpenConflicts();
-  const item = (hash, key, name, icon, badge) => html`<a href=${hash} class=${screen === key ? "active" : ""}
+  const awaiting = useAwaiting(user);
+  const item = (hash, key, name, icon, badge, testid = "conflict-count") => html`<a href=${hash} class=${screen === key ? "active" : ""}
     aria-current=${screen === key ? "page" : undefined} data-testid=${`nav-${key}`}><span aria-hidden="true">${icon}</span>${t(name)}${
-      badge ? html` <b class="count" data-testid="conflict-count">${badge}</b>` : ""}</a>`;
+      badge ? html` <b class="count" data-testid=${testid} data-count=${badge}>${badge}</b>` : ""}</a>`;
   return html`<nav class="tabbar" aria-label="Main">
     ${item("#/", "accounts", "accounts", "☰")}
     ${item("#/tasks", "tasks", "tasks", "✓")}
+    ${["manager", "admin"].includes(user?.role) && item("#/promotions", "promotions", "inbox", "✉", awaiting, "promotion-badge")}
+    ${item("#/pipeline", "pipeline", "pipeline", "▽")}
     ${item("#/conflicts", "conflicts", "conflicts", "⚠", open)}
     ${item("#/settings", "settings", "settings", "⚙")}
   </nav>`;
@@ -107,7 +122,7 @@ function Shell({ user, onLogout, onLocale }) {
       ${screen === "accounts" ? html`<${Accounts} user=${user} />`
         : html`<${Lazy} key=${screen} name=${screen} params=${{ ...params, onLogout, onLocale }} user=${user} />`}
     </main>
-    <${Nav} screen=${screen} />
+    <${Nav} screen=${screen} user=${user} />
   </div>`;
 }
 

@@ -77,6 +77,18 @@ export async function all(table) {
   return (await db().table(table).toArray()).filter(live);
 }
 
+/** Pending promotion requests this user may decide (a manager's inbox): requested by
+ * someone else, on a deal the user does not own (a manager's own deals go to their
+ * manager); the phone holds only the records of the user's scope. */
+export async function awaitingMe(user) {
+  if (!user || !["manager", "admin"].includes(user.role)) return [];
+  const d = db();
+  const ps = await d.promotions.filter((p) => live(p) && (p.status || "pending") === "pending"
+    && p.requested_by && p.requested_by !== user.id).toArray();
+  const opps = await d.opportunities.bulkGet(ps.map((p) => p.opportunity_id));
+  return ps.filter((p, i) => opps[i] && (user.role === "admin" || opps[i].owner_id !== user.id));
+}
+
 export function pendingCount() {
   return db().outbox.count();
 }
