@@ -67,3 +67,20 @@ export function warningText(w, t, label) {
   }
   return t(`w_${w}`);
 }
+
+const hlcMs = (hlc) => (hlc ? Number(String(hlc).slice(0, 13)) || null : null);
+
+/** When a request was made: `created_at` is not a synced field, so the time of the HLC that
+ * wrote `from_milestone` (the request's creation); null while it is only on this phone. */
+export function requestedAt(p) {
+  return p.created_at ? new Date(p.created_at).getTime() : hlcMs(p._v?.from_milestone);
+}
+
+/** When it was decided (or withdrawn): `decided_at`, else the HLC of its status. */
+export function decidedAt(p) {
+  if ((p.status || "pending") === "pending") return null;
+  return p.decided_at ? new Date(p.decided_at).getTime() : hlcMs(p._v?.status);
+}
+
+/** Newest first; requests not yet synced (no time) first of all. */
+export const newestFirst = (a, b) => (requestedAt(b) ?? Infinity) - (requestedAt(a) ?? Infinity) || 0;

@@ -5,9 +5,17 @@ import { html, useState } from "../../vendor/preact.js";
 import { get, ofCustomer, all, save, newId } from "../store.js";
 import { t, label, fmt, pick } from "../i18n.js";
 import { useData, Header, Field } from "../ui.js";
-import { warningText } from "../strings-pipeline.js";
+import { warningText, requestedAt, decidedAt, newestFirst } from "../strings-pipeline.js";
 
 const when = (v) => (v ? new Date(v).getTime() : 0);
+/** When the deal entered its milestone: `stage_entered_at`, else its creation (`created_at`
+ * is not synced: the earliest field version, i.e. the HLC of the create). */
+function stageStart(opp) {
+  const at = when(opp.stage_entered_at || opp.created_at);
+  if (at) return at;
+  const versions = Object.values(opp._v || {}).map((h) => Number(String(h).slice(0, 13))).filter((ms) => ms > 0);
+  return versions.length ? Math.min(...versions) : 0;
+}
 
 /**
  * The target stage's evidence rules against what the phone holds, as the server computes
@@ -17,7 +25,7 @@ const when = (v) => (v ? new Date(v).getTime() : 0);
  */
 export function evidenceWarnings(opp, stage, visits, contacts, visitIds, contactIds) {
   const rules = stage?.evidence || {};
-  const since = when(opp.stage_entered_at || opp.created_at);
+  const since = stageStart(opp);
   const inStage = visits.filter((v) => (visitIds.includes(v.id) || v.opportunity_id === opp.id) && when(v.occurred_at) >= since);
   const out = [];
   if (rules.visit_in_stage && !inStage.length) out.push("no_visit_in_stage");
@@ -109,7 +117,8 @@ function Request({ p, user }) {
   return html`<li class="card" data-testid="promotion-status" data-status=${p.status || "pending"} data-id=${p.id}>
     <strong>${p.kind === "lost" ? t("lostOf", { from: p.from_milestone }) : t("promotionOf", { from: p.from_milestone, to: p.to_milestone })}</strong>
     · <span class=${`status-${p.status || "pending"}`}>${statusText(p)}</span>
-    ${p.created_at ? html` <span class="muted">· ${fmt.date(p.created_at)}</span>` : ""}
+    ${requestedAt(p) ? html` <span class="muted">· ${fmt.datetime(requestedAt(p))}</span>` : ""}
+    ${decidedAt(p) ? html` <span class="muted">→ ${fmt.datetime(decidedAt(p))}</span>` : ""}
     ${p.decision_comment && html`<p class="prewrap" data-testid="promotion-decision"><strong>${t("decisionComment")}:</strong> ${p.decision_comment}</p>`}
     ${(p.evidence_warnings || []).length > 0 && html`<ul class="small">${p.evidence_warnings.map((w) => html`<li>${warningText(w, t, label)}</li>`)}</ul>`}
     ${(p.status || "pending") === "pending" && mine && html`<button type="button" class="wide" data-testid="promotion-withdraw"
@@ -124,8 +133,7 @@ function Opportunity({ opp, stages, visits, promotions, contacts, user }) {
   const next = stages.find((s) => s.number === m + 1);
   const pending = promotions.find((p) => p.opportunity_id === opp.id && (p.status || "pending") === "pending");
   const mine = visits.filter((v) => v.opportunity_id === opp.id);
-  const history = promotions.filter((p) => p.opportunity_id === opp.id)
-    .sort((a, b) => String(b.created_at || "").localeCompare(String(a.created_at || "")));
+  const history = promotions.filter((p) => p.opportunity_id === opp.id).sort(newestFirst);
   return html`<article class="card" data-testid="opportunity" data-id=${opp.id}>
     <h3>${opp.name}</h3>
     <div class="steps" aria-label=${`${t("milestone")} ${m} / 7`}>${[1, 2, 3, 4, 5, 6, 7].map((n) => html`<span class=${n <= m ? "on" : ""}></span>`)}</div>

@@ -7,9 +7,8 @@ import { html, useState } from "../../vendor/preact.js";
 import { get, all, ofCustomer, save, awaitingMe, getMeta } from "../store.js";
 import { t, label, fmt, pick } from "../i18n.js";
 import { useData, Header, Field, go } from "../ui.js";
-import { warningText } from "../strings-pipeline.js";
+import { warningText, requestedAt, decidedAt, newestFirst as newest } from "../strings-pipeline.js";
 
-const newest = (a, b) => String(b.created_at || "").localeCompare(String(a.created_at || ""));
 /** A decision made on this phone that the server has not confirmed yet (see store.js `_orig`). */
 const unsynced = (p) => Boolean(p._orig && "status" in p._orig);
 const what = (p) => (p.kind === "lost" ? t("lostOf", { from: p.from_milestone }) : t("promotionOf", { from: p.from_milestone, to: p.to_milestone }));
@@ -24,7 +23,7 @@ function Item({ p, opp, customer, who }) {
   return html`<li data-testid="promotion-item" data-id=${p.id} data-status=${p.status || "pending"}>
     <a class="row" href=${`#/promotions/${encodeURIComponent(p.id)}`}><span class="row-main">
       <strong>${opp?.name || t("opportunity")} · ${what(p)}</strong>
-      <span class="small muted">${customer?.name || ""}${who ? ` · ${who}` : ""}${p.created_at ? ` · ${fmt.datetime(p.created_at)}` : ""}</span>
+      <span class="small muted">${customer?.name || ""}${who ? ` · ${who}` : ""}${requestedAt(p) ? ` · ${fmt.datetime(requestedAt(p))}` : ""}</span>
       ${(p.evidence_warnings || []).length > 0 && html`<span class="small warn-text">⚠ ${p.evidence_warnings.length}</span>`}
     </span><span aria-hidden="true">›</span></a></li>`;
 }
@@ -78,7 +77,8 @@ function Detail({ id, user }) {
     <dl class="kv">
       <dt>${t("accounts")}</dt><dd><a href=${`#/c/${encodeURIComponent(p.customer_id)}/opps`}>${customer?.name || t("none")}</a></dd>
       ${data.who && html`<dt>${t("requestedBy")}</dt><dd>${data.who}</dd>`}
-      <dt>${t("requestedAt")}</dt><dd>${fmt.datetime(p.created_at)}</dd>
+      <dt>${t("requestedAt")}</dt><dd>${fmt.datetime(requestedAt(p))}</dd>
+      ${decidedAt(p) && html`<dt>${t("decidedAt")}</dt><dd>${fmt.datetime(decidedAt(p))}</dd>`}
       <dt>${t("status")}</dt><dd data-testid="promotion-status">${t(status === "pending" ? "pending_" : status)}</dd>
       ${opp && html`<dt>${t("amount")}</dt><dd>${fmt.money(opp.amount, opp.currency)} · ${opp.probability ?? 0}%</dd>`}
       ${p.kind === "lost" && html`<dt>${t("lostReason")}</dt><dd>${label("lost_reasons", p.lost_reason)}${p.lost_note ? ` · ${p.lost_note}` : ""}</dd>`}
