@@ -176,10 +176,10 @@ def test_promotion_and_pipeline_screens(server, phone, locale, tag):
     mgr.screenshot(path=str(SCREENSHOTS / f"promotion-detail-{tag}.png"), full_page=True)
     mgr.get_by_test_id("nav-pipeline").click()
     mgr.get_by_test_id("pipeline-meetings").wait_for()
+    shot(mgr, f"pipeline-{tag}")
     mgr.locator("[data-testid=pipeline-rep] summary").first.click()
     mgr.locator("[data-testid=pipeline-meeting] summary").first.click()
     assert mgr.evaluate(A11Y) == []
-    shot(mgr, f"pipeline-{tag}")
     mgr.screenshot(path=str(SCREENSHOTS / f"pipeline-full-{tag}.png"), full_page=True)
     assert errors == []
 

@@ -23,6 +23,7 @@ function Item({ p, opp, customer, who }) {
   return html`<li data-testid="promotion-item" data-id=${p.id} data-status=${p.status || "pending"}>
     <a class="row" href=${`#/promotions/${encodeURIComponent(p.id)}`}><span class="row-main">
       <strong>${opp?.name || t("opportunity")} · ${what(p)}</strong>
+      ${(p.status || "pending") !== "pending" && html`<span class=${`small status-${p.status}`}>${t(p.status)}${unsynced(p) ? ` · ${t("pending", { n: 1 })}` : ""}</span>`}
       <span class="small muted">${customer?.name || ""}${who ? ` · ${who}` : ""}${requestedAt(p) ? ` · ${fmt.datetime(requestedAt(p))}` : ""}</span>
       ${(p.evidence_warnings || []).length > 0 && html`<span class="small warn-text">⚠ ${p.evidence_warnings.length}</span>`}
     </span><span aria-hidden="true">›</span></a></li>`;
