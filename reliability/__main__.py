@@ -109,7 +109,8 @@ def part_audit(quick, workdir, log):
         return {"error": (done.stderr or done.stdout)[-1000:]}
     findings = [{"package": dep["name"], "version": dep["version"],
                  "ids": [v["id"] for v in dep.get("vulns", [])],
-                 "fix": sorted({f for v in dep.get("vulns", []) for f in v.get("fix_versions", [])})}
+                 "fix": sorted({fix for v in dep.get("vulns", [])
+                                for fix in v.get("fix_versions", [])})}
                 for dep in report.get("dependencies", []) if dep.get("vulns")]
     for finding in findings:
         log(f"  {finding}")

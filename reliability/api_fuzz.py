@@ -7,9 +7,10 @@ Stateless: every operation on its own. Stateful (``stateful=True``): schemathesi
 state machine chains operations through the OpenAPI links, where the schema has any.
 
 Two deliberate settings: text with NUL characters is not generated as valid data (the
-server refuses it with 422 on purpose, see server/http.py), and ``426 Upgrade Required`` counts as an accepted answer to a
-schema-valid sync message, because the schema cannot say "schema_version must be 1"
-without breaking the documented upgrade path (docs/sync-protocol.md).
+server refuses it with 422 on purpose, see server/http.py), and ``426 Upgrade Required``
+counts as an accepted answer to a schema-valid sync message, because the schema cannot
+say "schema_version must be 1" without breaking the documented upgrade path
+(docs/sync-protocol.md).
 """
 
 import time

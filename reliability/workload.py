@@ -270,7 +270,8 @@ def verify(database, reps, fresh_dir=None):
             audited = {row[0] for row in audit}
             applied = {m for m, r in stored.items() if r.get("status") in ("applied", "conflict")}
             if applied - audited:
-                problems.append(f"{rep.email}: applied but not audited {sorted(applied - audited)[:5]}")
+                problems.append(f"{rep.email}: applied but not audited "
+                                f"{sorted(applied - audited)[:5]}")
             # 2. The server holds exactly what the rep did (the replay of its mutations).
             user_id = conn.scalar(sa.select(users.c.id).where(users.c.email == rep.email))
             owned = sa.select(tables["customers"].c.id).where(
@@ -288,7 +289,8 @@ def verify(database, reps, fresh_dir=None):
                 if live != expected:
                     problems.append(f"{rep.email}: {name} server has {len(live)} live, "
                                     f"model {len(expected)}; missing "
-                                    f"{sorted(expected - live)[:3]} extra {sorted(live - expected)[:3]}")
+                                    f"{sorted(expected - live)[:3]} extra "
+                                    f"{sorted(live - expected)[:3]}")
                 if any(key in live for key in gone):
                     problems.append(f"{rep.email}: {name} deleted records alive on the server")
                 view = client.query(name)

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from api_helpers import API, contact, customer, opportunity, personal, task, visit
 from flask_jwt_extended import create_access_token
 
-from api_helpers import API, contact, customer, opportunity, personal, task, visit
 from server.extensions import db
 from tests.sync_helpers import Device
 
@@ -132,7 +132,8 @@ def test_admin_only_and_directory_endpoints(client, auth, org, role):
         "number": 9, "key": f"matrix_{role}", "name_en": "M", "name_zh": "M", "probability": 50})
     assert stage.status_code in ((201,) if admin else (403,)), stage.get_json()
     user = client.post(f"{API}/users", headers=headers, json={
-        "email": f"new-{role}@example.com", "name": "N", "role": "rep", "password": "long enough pw"})
+        "email": f"new-{role}@example.com", "name": "N", "role": "rep",
+        "password": "long enough pw"})
     assert user.status_code == (201 if admin else 403)
     assert client.post(f"{API}/teams", headers=headers, json={"name": f"T {role}"}) \
         .status_code == (201 if admin else 403)

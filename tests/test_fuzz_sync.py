@@ -8,7 +8,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.extensions import db
 from tests.sync_helpers import Device, new_id

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from argon2 import Type
 from argon2.low_level import ARGON2_VERSION
-
 from conftest import PASSWORD
+
 from server import create_app, passwords
 from server.extensions import db
 from tests.sync_helpers import Device, new_id

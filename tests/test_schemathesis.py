@@ -4,8 +4,8 @@ run (``python -m reliability``) sends many more cases to gunicorn; see
 reliability/api_fuzz.py for the checks and the one setting (426 on sync)."""
 
 import sqlalchemy as sa
-
 from conftest import PASSWORD
+
 from reliability import api_fuzz
 from server.extensions import db
 
