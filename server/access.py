@@ -56,6 +56,11 @@ class Access:
         shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id == self.user_id)
         return sa.union(owned, shared).subquery().select()
 
+    def scope_key(self, table_name):
+        """Tables with the same key have the same read_filter (the sync engine groups
+        its checksum sums by it)."""
+        return "personal" if table_name in PERSONAL_TABLES else "customers"
+
     def read_filter(self, table_name, column):
         """SQL clause limiting ``column`` (a customer id column) to this user's scope."""
         ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)

@@ -115,9 +115,6 @@ def test_messages_that_break_the_schema_are_422_and_change_nothing(client, phone
     assert dump() == before
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (docs/reliability.md): integers past 64 bits "
-                   "reach the database and answer 500; PullSchema.cursor and MutationSchema.id "
-                   "in server/api/sync.py need a Range(max=2**63 - 1)")
 def test_integers_past_64_bits_are_422(client, phone):
     for path, message in (
             (PULL, {"schema_version": 1, "client_id": phone.client_id, "cursor": 2**70}),

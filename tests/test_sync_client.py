@@ -1,5 +1,7 @@
 """The reference client against the real app: round trips, faults, crashes."""
 
+import time
+
 import pytest
 from conftest import PASSWORD
 
@@ -130,6 +132,7 @@ def test_conflict_appears_on_both_phones_and_resolving_converges(app, client, or
     first.sync()
     second.sync()
     first.put("customers", customer, {"city": "Suzhou"})  # both offline
+    time.sleep(0.01)  # in the same millisecond the device ids would decide, not the time
     second.put("customers", customer, {"city": "Nanjing"})
     first.sync()
     second.sync()  # the later edit wins; Suzhou is kept in a conflict record

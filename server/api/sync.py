@@ -47,7 +47,7 @@ class PushSchema(Schema):
 class PullSchema(Schema):
     schema_version = fields.Integer(required=True)
     client_id = fields.String(required=True, validate=CLIENT_ID)
-    cursor = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    cursor = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2**63 - 1))
     limit = fields.Integer(validate=validate.Range(1, pulling.MAX_LIMIT),
                            load_default=pulling.DEFAULT_LIMIT)
 

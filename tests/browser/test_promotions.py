@@ -20,13 +20,37 @@ def _deal(server, name, contact_roles=None):
     """A customer of rep1 with one open opportunity at milestone 1 (and optionally a contact)."""
     customer_id = server.create_customer("rep1@demo", name)
     opp_id = str(uuid.uuid4())
-    mutations = [{"op": "put", "table": "opportunities", "key": opp_id, "hlc": _hlc(), "base": {},
-                  "fields": {"customer_id": customer_id, "name": f"{name} retrofit",
-                             "amount": 120000, "currency": "CNY"}}]
+    mutations = [
+        {
+            "op": "put",
+            "table": "opportunities",
+            "key": opp_id,
+            "hlc": _hlc(),
+            "base": {},
+            "fields": {
+                "customer_id": customer_id,
+                "name": f"{name} retrofit",
+                "amount": 120000,
+                "currency": "CNY",
+            },
+        }
+    ]
     if contact_roles is not None:
-        mutations.append({"op": "put", "table": "contacts", "key": str(uuid.uuid4()), "hlc": _hlc(),
-                          "base": {}, "fields": {"customer_id": customer_id, "name": "Zhou Min",
-                                                 "roles": contact_roles, "stance": "ally"}})
+        mutations.append(
+            {
+                "op": "put",
+                "table": "contacts",
+                "key": str(uuid.uuid4()),
+                "hlc": _hlc(),
+                "base": {},
+                "fields": {
+                    "customer_id": customer_id,
+                    "name": "Zhou Min",
+                    "roles": contact_roles,
+                    "stance": "ally",
+                },
+            }
+        )
     result = server.push("rep1@demo", mutations)
     assert all(r["status"] == "applied" for r in result["results"]), result
     return customer_id, opp_id
@@ -59,7 +83,9 @@ def test_rep_requests_offline_manager_approves_on_another_phone(server, phone):
         box.check()
     form.get_by_test_id("promotion-justification").fill("Org chart drawn; coach found in IT.")
     # Thin evidence is shown before sending (M2 wants a visit in stage and a coach).
-    warnings = [w.get_attribute("data-warning") for w in form.get_by_test_id("promotion-warning").all()]
+    warnings = [
+        w.get_attribute("data-warning") for w in form.get_by_test_id("promotion-warning").all()
+    ]
     assert warnings == ["no_visit_in_stage", "missing_role:coach"]
     assert send.is_enabled()
     send.click()
@@ -67,8 +93,11 @@ def test_rep_requests_offline_manager_approves_on_another_phone(server, phone):
     wait_pending(rep, 1)
     rep_ctx.set_offline(False)
     sync(rep)
-    rows = server.query("SELECT id, status, from_milestone, to_milestone, evidence_warnings "
-                        "FROM promotions WHERE opportunity_id = ?", opp_id)
+    rows = server.query(
+        "SELECT id, status, from_milestone, to_milestone, evidence_warnings "
+        "FROM promotions WHERE opportunity_id = ?",
+        opp_id,
+    )
     assert len(rows) == 1 and rows[0][1:4] == ("pending", 1, 2)
     assert "no_visit_in_stage" in rows[0][4]
     promotion_id = rows[0][0]
@@ -94,10 +123,12 @@ def test_rep_requests_offline_manager_approves_on_another_phone(server, phone):
     mgr.get_by_test_id("promotion-list").wait_for()
     wait_pending(mgr, 1)
     sync(mgr)
-    assert server.query("SELECT status, decision_comment FROM promotions WHERE id = ?", promotion_id) == [
-        ("approved", "Good work, go for the technical exchange.")]
-    assert server.query("SELECT milestone, probability, status FROM opportunities WHERE id = ?",
-                        opp_id) == [(2, 10, "open")]
+    assert server.query(
+        "SELECT status, decision_comment FROM promotions WHERE id = ?", promotion_id
+    ) == [("approved", "Good work, go for the technical exchange.")]
+    assert server.query(
+        "SELECT milestone, probability, status FROM opportunities WHERE id = ?", opp_id
+    ) == [(2, 10, "open")]
 
     # The rep's phone syncs: the new milestone and the manager's comment.
     sync(rep)
@@ -118,7 +149,10 @@ def test_manager_pipeline_cached_offline(server, phone):
     funnel = page.get_by_test_id("pipeline-funnel")
     funnel.wait_for()
     assert funnel.get_by_test_id("funnel-stage").count() == 7
-    assert sum(int(s.get_attribute("data-count")) for s in funnel.get_by_test_id("funnel-stage").all()) > 0
+    assert (
+        sum(int(s.get_attribute("data-count")) for s in funnel.get_by_test_id("funnel-stage").all())
+        > 0
+    )
     as_of = page.get_by_test_id("pipeline-as-of")
     at = as_of.get_attribute("data-at")
     for testid in ("pipeline-forecast", "pipeline-movement", "pipeline-reps", "pipeline-meetings"):
@@ -136,7 +170,9 @@ def test_manager_pipeline_cached_offline(server, phone):
 @pytest.mark.parametrize("locale,tag", [("en-US", "en"), ("zh-CN", "zh")])
 def test_promotion_and_pipeline_screens(server, phone, locale, tag):
     errors = []
-    customer_id, opp_id = _deal(server, f"Shots {tag} {uuid.uuid4().hex[:6]}", contact_roles=["user"])
+    customer_id, opp_id = _deal(
+        server, f"Shots {tag} {uuid.uuid4().hex[:6]}", contact_roles=["user"]
+    )
     ctx = phone(locale=locale)
     page = ctx.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -159,8 +195,9 @@ def test_promotion_and_pipeline_screens(server, phone, locale, tag):
     card.get_by_test_id("promotion-withdraw").click()
     card.locator("[data-testid=promotion-status][data-status=withdrawn]").wait_for()
     sync(page)
-    assert server.query("SELECT status, to_milestone, skip_reason FROM promotions WHERE opportunity_id = ?",
-                        opp_id) == [("withdrawn", 4, "Technical exchange and tests done together.")]
+    assert server.query(
+        "SELECT status, to_milestone, skip_reason FROM promotions WHERE opportunity_id = ?", opp_id
+    ) == [("withdrawn", 4, "Technical exchange and tests done together.")]
     shot(page, f"promotion-history-{tag}")
 
     mgr = phone(locale=locale).new_page()
@@ -191,12 +228,28 @@ def test_stale_decision_comes_back_refused(server, phone):
 
     customer_id, opp_id = _deal(server, f"Stale {uuid.uuid4().hex[:6]}")
     promotion_id = str(uuid.uuid4())
-    result = server.push("rep1@demo", [{"op": "put", "table": "promotions", "key": promotion_id,
-                                        "hlc": _hlc(), "base": {}, "fields": {
-                                            "customer_id": customer_id, "opportunity_id": opp_id,
-                                            "kind": "promote", "from_milestone": 1, "to_milestone": 2,
-                                            "criteria_met": [0, 1, 2], "justification": "Done.",
-                                            "status": "pending"}}])
+    result = server.push(
+        "rep1@demo",
+        [
+            {
+                "op": "put",
+                "table": "promotions",
+                "key": promotion_id,
+                "hlc": _hlc(),
+                "base": {},
+                "fields": {
+                    "customer_id": customer_id,
+                    "opportunity_id": opp_id,
+                    "kind": "promote",
+                    "from_milestone": 1,
+                    "to_milestone": 2,
+                    "criteria_met": [0, 1, 2],
+                    "justification": "Done.",
+                    "status": "pending",
+                },
+            }
+        ],
+    )
     assert result["results"][0]["status"] == "applied", result
     ctx = phone()
     mgr = ctx.new_page()
@@ -209,13 +262,19 @@ def test_stale_decision_comes_back_refused(server, phone):
     wait_pending(mgr, 1)
 
     token = server.login("rep1@demo")["access_token"]
-    r = requests.patch(f"{server.url}/api/v1/promotions/{promotion_id}", timeout=10,
-                       headers={"Authorization": f"Bearer {token}"}, json={"status": "withdrawn"})
+    r = requests.patch(
+        f"{server.url}/api/v1/promotions/{promotion_id}",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+        json={"status": "withdrawn"},
+    )
     assert r.status_code == 200, r.text
 
     ctx.set_offline(False)
     sync(mgr)
-    assert server.query("SELECT status FROM promotions WHERE id = ?", promotion_id) == [("withdrawn",)]
+    assert server.query("SELECT status FROM promotions WHERE id = ?", promotion_id) == [
+        ("withdrawn",)
+    ]
     assert server.query("SELECT milestone FROM opportunities WHERE id = ?", opp_id) == [(1,)]
     mgr.get_by_test_id("nav-conflicts").click()
     refused = mgr.get_by_test_id("rejected-list")
