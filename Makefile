@@ -43,6 +43,7 @@ chromium:
 
 # The whole suite; with TEST_DATABASE_URL set, database tests run on PostgreSQL too.
 test: install chromium
+	$(BIN)/ruff check server sync tests reliability bench
 	$(BIN)/pytest -q
 
 # Speed figures side by side with the raw database (issue: benchmarks); prints one line

@@ -1,7 +1,19 @@
 """Blueprints, one module per resource, registered by create_app."""
 
-from . import (activities, audit, auth, contacts, customers, meta, opportunities, pipeline,
-               promotions, stages, sync, users)
+from . import (
+    activities,
+    audit,
+    auth,
+    contacts,
+    customers,
+    meta,
+    opportunities,
+    pipeline,
+    promotions,
+    stages,
+    sync,
+    users,
+)
 
 API_BLUEPRINTS = [auth.bp, meta.bp, sync.bp,
                   customers.bp, customers.competitors_bp, contacts.bp, contacts.personal_bp,

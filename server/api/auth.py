@@ -3,8 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from flask_jwt_extended import (create_access_token, create_refresh_token, current_user,
-                                get_jwt, jwt_required)
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    get_jwt,
+    jwt_required,
+)
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
