@@ -83,11 +83,19 @@ def test_request_promotion_queues_offline(server, phone):
     page = ctx.new_page()
     login(page, server, "rep1@demo")
     # A customer with an open opportunity that can move up a milestone.
+    # Not one with a pending request already (the server allows one at a time).
     target = page.evaluate("""async () => {
       const s = await import('/static/js/store.js');
+      const busy = new Set((await s.all('promotions'))
+        .filter(p => p.status === 'pending').map(p => p.opportunity_id));
       const opps = (await s.all('opportunities'))
-        .filter(o => (o.status || 'open') === 'open' && (o.milestone || 1) < 7);
+        .filter(o => (o.status || 'open') === 'open' && (o.milestone || 1) < 7
+                && !busy.has(o.id));
       return opps.length ? opps[0] : null;
+    }""")
+    requested_before = page.evaluate("""async () => {
+      const s = await import('/static/js/store.js');
+      return (await s.all('promotions')).map(p => p.id);
     }""")
     if target is None:
         pytest.skip("the demo data has no open opportunity for rep1")
@@ -103,10 +111,12 @@ def test_request_promotion_queues_offline(server, phone):
     form.get_by_test_id("promotion-send").click()
     card.get_by_test_id("promotion-pending").wait_for()
     wait_pending(page, 1)
-    promotion_id = page.evaluate("""async (opp) => {
+    # The request this test made (the opportunity may have older, decided ones).
+    [promotion_id] = page.evaluate("""async ([opp, before]) => {
       const s = await import('/static/js/store.js');
-      return (await s.all('promotions')).find(p => p.opportunity_id === opp).id;
-    }""", target["id"])
+      return (await s.all('promotions'))
+        .filter(p => p.opportunity_id === opp && !before.includes(p.id)).map(p => p.id);
+    }""", [target["id"], requested_before])
     ctx.set_offline(False)
     sync(page)
     assert pending(page) == 0
