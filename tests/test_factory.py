@@ -24,3 +24,9 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_demo_credentials_are_announced_only_in_demo_mode(app, client):
+    assert client.get("/api/v1/meta").get_json()["demo"] is False
+    app.config["DEMO_MODE"] = True
+    assert client.get("/api/v1/meta").get_json()["demo"] is True

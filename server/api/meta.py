@@ -1,6 +1,7 @@
 """Vocabularies with their labels, and the health check."""
 
 from flask import Blueprint as FlaskBlueprint
+from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
@@ -20,6 +21,8 @@ def meta():
         "strategy_matrix": [{"potential_profit": p, "payback_period": b, "strategy": s}
                             for (p, b), s in STRATEGY_MATRIX.items()],
         "gift_value_cap": GIFT_VALUE_CAP,
+        # The login screen shows the demo credentials only when this is true.
+        "demo": current_app.config["DEMO_MODE"],
     }
 
 

@@ -131,6 +131,12 @@ function Login({ onDone }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  // The demo credentials are shown only when the server says it runs the demo data.
+  const [demo, setDemo] = useState(false);
+  useEffect(() => {
+    fetch("/api/v1/meta").then((r) => r.json()).then((m) => setDemo(m.demo === true))
+      .catch(() => setDemo(false));
+  }, []);
   const submit = async (e) => {
     e.preventDefault();
     if (!navigator.onLine) { setError(t("offlineLogin")); return; }
@@ -153,7 +159,7 @@ function Login({ onDone }) {
       ${error && html`<p class="error" role="alert" data-testid="login-error">${error}</p>`}
       <button class="primary" type="submit" data-testid="login-submit" disabled=${busy}>${t("signIn")}</button>
     </form>
-    <p class="note" data-testid="demo-note">${t("demoNote")}</p>
+    ${demo && html`<p class="note" data-testid="demo-note">${t("demoNote")}</p>`}
   </main>`;
 }
 
