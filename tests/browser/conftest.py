@@ -86,11 +86,7 @@ def server(tmp_path_factory):
            "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     env.pop("FLASK_APP", None)
     _flask(env, "db", "upgrade")
-    if "seed-demo" in _flask(env, "--help").stdout:
-        _flask(env, "seed-demo")
-    else:  # until the lead's seed command lands
-        subprocess.run([sys.executable, str(Path(__file__).with_name("seed_fallback.py"))],
-                       cwd=ROOT, env=env, check=True)
+    _flask(env, "seed-demo")
     port = _free_port()
     log_path = tmp / "server.log"
     log = open(log_path, "w")

@@ -1,7 +1,6 @@
 """Run the real app for the browser tests: ``python tests/browser/serve.py PORT``.
 
-Uses create_app exactly as production does; registers the PWA blueprint only if the
-factory has not (so the tests keep working while the wiring lands).
+Uses create_app exactly as production does, but for the login rate limit.
 """
 
 import os
@@ -9,16 +8,11 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from server import (
-    create_app,  # noqa: E402
-    pwa,  # noqa: E402
-)
+from server import create_app  # noqa: E402
 
 # Dozens of sign-ins a minute from one address is the suite, not an attack: loosen only
 # the login rate limit (the lockout and everything else stay as in production).
 app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
-if "pwa" not in app.blueprints:
-    app.register_blueprint(pwa.bp)
 
 if __name__ == "__main__":
     app.run(host="127.0.0.1", port=int(sys.argv[1]), threaded=True, use_reloader=False)

@@ -26,8 +26,6 @@ def client(tmp_path_factory):
     db = tmp_path_factory.mktemp("static") / "x.db"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}",
                       "SECRET_KEY": "static-tests-secret-0123456789abcdef0123456789"})
-    if "pwa" not in app.blueprints:
-        app.register_blueprint(pwa.bp)
     return app.test_client()
 
 
