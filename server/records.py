@@ -27,9 +27,16 @@ def as_api_error(rejected):
                     reason=rejected.reason)
 
 
+def begin_write():
+    """End the read transaction the request opened (token check, scope lookups), so the
+    next statement, the sync lock (P1), starts a fresh one: SQLite then never has to
+    upgrade a read lock under contention."""
+    db.session.commit()
+
+
 def changeset(access, device="api"):
     """A ChangeSet for the current request (the caller commits)."""
-    db.session.commit()  # the sync lock must be the transaction's first statement
+    begin_write()
     return ChangeSet(db.session, registry, access, client_id=device)
 
 

@@ -9,6 +9,7 @@ from sync import pull as pulling
 from sync import push as pushing
 from sync.engine import SCHEMA_VERSION
 
+from .. import records
 from ..access import Access
 from ..errors import ApiError
 from ..extensions import db
@@ -81,12 +82,6 @@ def _check_version():
                        supported_schema_version=SCHEMA_VERSION)
 
 
-def _fresh_transaction():
-    # End the read transaction the token check opened, so a push's first statement is
-    # the sync lock (P1) and SQLite never has to upgrade a read lock under contention.
-    db.session.commit()
-
-
 @bp.route("/push", methods=["POST"])
 @jwt_required()
 @bp.arguments(PushSchema)
@@ -99,7 +94,7 @@ def push(body):
     user = current_user
     access = Access.for_user(db.session, user)
     mutations = [{**m, "key": str(m["key"])} for m in body["mutations"]]
-    _fresh_transaction()
+    records.begin_write()
     try:
         result = pushing.push(db.session, registry, access, body["client_id"], mutations)
     except pushing.MutationGap as gap:
