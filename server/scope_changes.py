@@ -32,7 +32,7 @@ def apply(access, customer_ids, change):
             db.session.flush()
             db.session.expire_all()  # engine writes bypass the ORM's identity map
             for key, viewers in before.items():
-                _reconcile(changes, key, viewers, visible_users(db.session, key))
+                changes.rescope(key, viewers, visible_users(db.session, key))
     except Rejected as rejected:
         db.session.rollback()
         raise records.as_api_error(rejected) from None
@@ -48,13 +48,6 @@ def _live(customer_ids):
         return []
     return list(db.session.scalars(sa.select(Customer.id).where(
         Customer.id.in_(list(customer_ids)), Customer.deleted.is_(False))))
-
-
-def _reconcile(changes, customer_id, before, after):
-    for user_id in sorted(before - after):
-        changes.evict(user_id, customer_id)
-    if after - before:
-        changes.restamp_customer(customer_id)
 
 
 def owned_by(user_ids):

@@ -73,12 +73,8 @@ def _customer_reassigned(changes, key, before, applied):
         return
     changes.policy.forget_scope()
     session = changes.session
-    old_viewers = visible_users(session, key, owner_id=before["owner_id"])
-    new_viewers = visible_users(session, key, owner_id=applied["owner_id"])
-    for user_id in sorted(old_viewers - new_viewers):
-        changes.evict(user_id, key)
-    if new_viewers - old_viewers:
-        changes.restamp_customer(key)
+    changes.rescope(key, visible_users(session, key, owner_id=before["owner_id"]),
+                    visible_users(session, key, owner_id=applied["owner_id"]))
 
 
 # Stage promotions: requests and decisions re-validated on arrival; an approval moves the

@@ -539,6 +539,14 @@ class ChangeSet:
                     self._rows[spec.name, key] = {**cached, "seq": seq}
                 self._track(spec, key, customer_id, old_seq, seq, about=_about(spec, row))
 
+    def rescope(self, customer_id, viewers_before, viewers_after):
+        """The users who see a customer changed: those who lost it evict it from their
+        phones, and its records are re-stamped so those who gained it receive them."""
+        for user_id in sorted(viewers_before - viewers_after):
+            self.evict(user_id, customer_id)
+        if viewers_after - viewers_before:
+            self.restamp_customer(customer_id)
+
     def evict(self, user_id, customer_id):
         """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
         self.conn.execute(sa.insert(self.registry.sync.scope_events).values(
