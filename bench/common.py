@@ -50,14 +50,32 @@ class Results:
 
 
 def postgres_available(url=PG_URL):
+    """Can the bench use ``url``? Creates its database when the server has none of
+    that name (a fresh machine has only ``postgres`` and ``test``)."""
+    for attempt in range(2):
+        try:
+            engine = sa.create_engine(url)
+            with engine.connect():
+                pass
+            engine.dispose()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not available"
+            if attempt or not _create_database(url):
+                return False
+    return False
+
+
+def _create_database(url):
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        engine = sa.create_engine(url)
-        with engine.connect():
-            pass
-        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except Exception:  # noqa: BLE001 - no server, or no right to create: not available
         return False
+    finally:
+        admin.dispose()
 
 
 @contextmanager

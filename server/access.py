@@ -85,11 +85,19 @@ class Access:
         todo = sorted({c for c in customer_ids if (personal, c) not in self._readable})
         for start in range(0, len(todo), 500):
             chunk = todo[start:start + 500]
-            scope = self.customer_ids(personal=personal).subquery()
-            column = list(scope.c)[0]
-            found = set(session.scalars(sa.select(column).where(column.in_(chunk))))
+            found = set(session.scalars(self._readable_among(chunk, personal)))
             for customer_id in chunk:
                 self._readable[personal, customer_id] = customer_id in found
+
+    def _readable_among(self, ids, personal):
+        """The ids of ``ids`` in scope: the same rule as ``customer_ids`` with the ids
+        pushed into each branch (so the database reads only those rows)."""
+        owned = sa.select(Customer.id).where(Customer.id.in_(ids), self._owners())
+        if personal:
+            return owned
+        shared = sa.select(CustomerShare.customer_id).where(
+            CustomerShare.user_id == self.user_id, CustomerShare.customer_id.in_(ids))
+        return sa.union(owned, shared)
 
     def forget_scope(self):
         """Drop cached answers after a change of who sees what."""
@@ -103,6 +111,9 @@ class Access:
             return
         if table_name == "customers" and op == "create":
             self._check_new_customer(values)
+            # An earlier mutation may have asked about this id before it existed.
+            for personal in (False, True):
+                self._readable.pop((personal, customer_id), None)
             return
         if not self.can_read(session, table_name, customer_id):
             exists = session.get(Customer, customer_id) is not None

@@ -36,9 +36,22 @@ ENGINE_COLUMNS = {"id", "seq", "field_versions", "deleted", "created_at", "updat
 
 def _validator(schema_class):
     schema = schema_class()
+    # Most pushed mutations edit one or two fields. For a schema with no hooks a partial
+    # load is each field's own deserialize (marshmallow's checks and messages), so the
+    # fields are checked one by one; anything else (an unknown or misnamed field, an
+    # error, a create, a schema with @validates...) goes through schema.load, which
+    # then reports it in marshmallow's words.
+    by_field = {} if any(schema._hooks.values()) else {
+        name: field for name, field in schema.load_fields.items() if field.data_key is None}
 
     def validate(fields, creating):
         fields.pop("id", None)
+        if not creating and by_field.keys() >= fields.keys():
+            try:
+                return {name: by_field[name].deserialize(value, name, fields)
+                        for name, value in fields.items()}
+            except ValidationError:
+                pass
         try:
             return schema.load(fields, partial=not creating)
         except ValidationError as error:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from . import hlc as hlcs
 from .tables import SyncTables
@@ -150,6 +151,10 @@ class ChangeSet:
         self._next = None
         self._checksum_delta = {}
         self._audit_rows = []  # written in one statement by finish()
+        # Record writes not yet sent, by (table, key): the row's values to insert or its
+        # changed columns, later writes to the same row merged in. Sent a few statements
+        # at a time (executemany) before anything reads the database, see _send_writes.
+        self._writes = {}
         self._head = None
         # Rows this transaction has read or written, by (table, key); None = no such row.
         # Safe to keep: every writer holds the sync lock (P1) until it commits, so only
@@ -167,19 +172,60 @@ class ChangeSet:
         if self._head is None:
             raise RuntimeError("sync_state is not initialised: run the migrations")
         self._next = self._head
+        # Whatever reads the database during this transaction (the engine, the access
+        # policy, a domain hook, an ORM query on the same session) must see the writes
+        # made so far: the first statement of any kind sends the queued ones first.
+        event.listen(self.conn, "before_execute", self._before_execute)
         return self
 
     def __exit__(self, exc_type, *_):
-        if exc_type is None:
-            self.finish()
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            event.remove(self.conn, "before_execute", self._before_execute)
+            self._writes = {}  # on an error the caller rolls back: nothing to send
         return False
+
+    def _before_execute(self, *_args):
+        if self._writes:
+            self._send_writes()
+
+    def _queue_insert(self, spec, key, values):
+        self._writes[spec.name, key] = (spec, "insert", {"id": key, **values})
+
+    def _queue_update(self, spec, key, values):
+        queued = self._writes.get((spec.name, key))
+        if queued is None:
+            self._writes[spec.name, key] = (spec, "update", {"_key": key, **values})
+        else:
+            queued[2].update(values)  # one row, one statement: its final values
+
+    def _send_writes(self):
+        """Send the queued writes, one executemany per (table, kind, columns).
+
+        Customers are inserted first (every other synced record refers to its customer),
+        then the other inserts, then the updates; each row appears once with its final
+        values, so their order does not matter otherwise."""
+        writes, self._writes = self._writes, {}
+        groups = {}
+        for spec, kind, values in writes.values():
+            rank = (kind == "update") * 2 + (spec.scope_column != "id")
+            groups.setdefault((rank, spec.name, kind, frozenset(values)), (spec, kind, []))[2] \
+                .append(values)
+        for _key, (spec, kind, rows) in sorted(groups.items(), key=lambda item: item[0][:3]):
+            statements = _statements(spec)
+            self.conn.execute(statements.insert if kind == "insert" else statements.update,
+                              rows)
 
     def next_seq(self):
         self._next += 1
         return self._next
 
     def finish(self):
+        """Send every queued write, the new seq head, checksums and audit trail."""
         sync = self.registry.sync
+        self._send_writes()
         if self._next != self._head:
             self.conn.execute(sa.update(sync.state).where(sync.state.c.id == 1)
                                  .values(seq=self._next))
@@ -384,8 +430,8 @@ class ChangeSet:
             self._call_hook(spec.before_write, key, None, values)
         seq = self.next_seq()
         now = self._now()
-        self.conn.execute(_statements(spec).insert, dict(
-            id=key, seq=seq, deleted=False, field_versions={name: stamp for name in values},
+        self._queue_insert(spec, key, dict(
+            seq=seq, deleted=False, field_versions={name: stamp for name in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
         self._rows.pop((spec.name, key), None)  # defaults filled by the database: re-read
@@ -444,7 +490,7 @@ class ChangeSet:
         seq = self.next_seq()
         written = dict(seq=seq, field_versions=versions, updated_at=self._now(),
                        updated_by=self.policy.user_id, **applied)
-        self.conn.execute(_statements(spec).update, {"_key": key, **written})
+        self._queue_update(spec, key, written)
         if (spec.name, key) in self._rows:
             self._rows[spec.name, key] = {**row, **written}
         self._track(spec, key, customer_id, row["seq"], seq, about=_about(spec, row))
@@ -465,8 +511,8 @@ class ChangeSet:
         values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
                   "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
                   "won_by": won_by, "status": "open"}
-        self.conn.execute(_statements(conflicts).insert, dict(
-            id=conflict_id, seq=seq, deleted=False, field_versions={k: stamp for k in values},
+        self._queue_insert(conflicts, conflict_id, dict(
+            seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
         self._track(conflicts, conflict_id, customer_id, None, seq, about=spec.name)
@@ -504,7 +550,7 @@ class ChangeSet:
         seq = self.next_seq()
         written = dict(deleted=True, seq=seq, updated_at=self._now(),
                        updated_by=self.policy.user_id)
-        self.conn.execute(_statements(spec).update, {"_key": key, **written})
+        self._queue_update(spec, key, written)
         cached = self._rows.get((spec.name, key))
         if cached is not None:
             self._rows[spec.name, key] = {**cached, **written}
@@ -533,7 +579,7 @@ class ChangeSet:
             for row in rows:
                 key, old_seq = row["id"], row["seq"]
                 seq = self.next_seq()
-                self.conn.execute(_statements(spec).update, {"_key": key, "seq": seq})
+                self._queue_update(spec, key, {"seq": seq})
                 cached = self._rows.get((spec.name, key))
                 if cached is not None:
                     self._rows[spec.name, key] = {**cached, "seq": seq}

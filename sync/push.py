@@ -86,6 +86,8 @@ def _prefetch(changes, policy, mutations):
     new_scopes = {key for name, table_keys in keys.items()
                   if name in registry.specs and registry[name].scope_column == "id"
                   for key in table_keys if key not in rows.get(name, {})}
+    # One question per kind of scope (tables with the same read rule share the answers).
+    scope_key = getattr(policy, "scope_key", lambda table_name: table_name)
     customers = {}
     for mutation in mutations:
         spec = registry.specs.get(mutation.get("table"))
@@ -95,8 +97,9 @@ def _prefetch(changes, policy, mutations):
         source = row if row is not None else (mutation.get("fields") or {})
         customer_id = spec.customer_of(mutation["key"], source)
         if isinstance(customer_id, str) and customer_id not in new_scopes:
-            customers.setdefault(spec.name, set()).add(customer_id)
-    for table_name, customer_ids in customers.items():
+            asked = customers.setdefault(scope_key(spec.name), (spec.name, set()))
+            asked[1].add(customer_id)
+    for table_name, customer_ids in customers.values():
         warm(changes.session, table_name, customer_ids)
 
 

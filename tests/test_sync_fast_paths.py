@@ -1,0 +1,161 @@
+"""The push's shortcuts change nothing a device can observe.
+
+- A push body that looks plainly well formed skips the nested marshmallow load
+  (server/api/sync.py): whatever it lets through, PushSchema must load to the same data.
+- One- and two-field edits are checked field by field (server/sync_registry.py): the
+  answer must be marshmallow's partial load, errors included.
+- The engine queues its record writes and sends them in batches (sync/engine.py): one
+  push that creates, edits and reads back in any order must leave what one-by-one
+  writes would have left.
+"""
+
+import copy
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from server.api.sync import PushSchema, _plainly_valid_push
+from server.extensions import db
+from server.models import Contact, Customer, Visit
+from server.schemas import ContactSchema, CustomerSchema
+from server.sync_registry import registry
+from sync.engine import Rejected
+from tests.sync_helpers import Device, new_id
+
+KEYS = st.sampled_from([str(uuid.uuid4()), str(uuid.uuid4()).upper(),
+                        uuid.uuid4().hex, "not-a-uuid", 7])
+TEXT = st.one_of(st.text(max_size=8), st.integers(), st.none(), st.booleans())
+MUTATION = st.fixed_dictionaries(
+    {"id": st.one_of(st.integers(-1, 12), st.just(2**53 + 1), st.booleans(), st.just("3")),
+     "op": st.sampled_from(["put", "delete", "merge", None]),
+     "table": st.one_of(st.sampled_from(["customers", "visits"]), st.text(max_size=45)),
+     "key": KEYS},
+    optional={"hlc": st.one_of(st.text(max_size=130), st.none(), st.integers()),
+              "fields": st.one_of(st.dictionaries(st.text(max_size=5), TEXT, max_size=3),
+                                  st.lists(TEXT, max_size=2), st.none()),
+              "base": st.one_of(st.dictionaries(st.text(max_size=5), TEXT, max_size=3),
+                                st.none(), st.text(max_size=3)),
+              "extra": st.integers()})
+BODY = st.fixed_dictionaries(
+    {"schema_version": st.one_of(st.just(1), st.just(1.0), st.just("1"), st.booleans()),
+     "client_id": st.sampled_from(["phone-123456789", "short", "bad id with spaces!"]),
+     "mutations": st.lists(MUTATION, max_size=4)},
+    optional={"cursor": st.integers()})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(BODY)
+def test_a_body_taken_as_it_is_is_one_marshmallow_loads_the_same(body):
+    if not _plainly_valid_push(body):
+        return
+    loaded = PushSchema().load(copy.deepcopy(body))  # raises if the shortcut was wrong
+    for mutation in loaded["mutations"]:
+        mutation["key"] = str(mutation["key"])
+    assert loaded == body
+
+
+def test_the_shortcut_takes_what_the_apps_send(client, org, auth):
+    device = Device(client, auth.headers(org.rep1))
+    body = {"schema_version": 1, "client_id": device.client_id, "mutations": [
+        device.put("customers", new_id(), {"name": "Acme", "city": "Wuxi"}),
+        device.delete("customers", new_id())]}
+    assert _plainly_valid_push(body)
+    # and anything odd goes to marshmallow, which words the error
+    body["mutations"][1]["id"] = body["mutations"][0]["id"]
+    assert not _plainly_valid_push(body)
+    response = client.post("/api/v1/sync/push", headers=device.headers, json=body)
+    assert response.status_code == 422
+    assert "strictly increasing" in str(response.get_json()["errors"])
+
+
+EDITS = {
+    "customers": (CustomerSchema, {
+        "city": ["Wuxi", "", None, 5, "x" * 101],
+        "abc_class": ["A", "Z", None],
+        "email": ["buyer@example.com", "not an email", None],
+        "is_key_account": [True, "yes", "maybe", None],
+        "key_account_criteria": [{"scale": 3}, {"scale": 9}, {"nonsense": 1}, []],
+        "owner_id": [str(uuid.uuid4()), "nope"],
+        "development_strategy": ["dump only"],
+        "nonexistent": [1]}),
+    "contacts": (ContactSchema, {
+        "title": ["采购经理", None, 3],
+        "level": ["decision", "emperor"],
+        "name": ["", "Zhang"]}),
+}
+
+
+@pytest.mark.parametrize("table_name", sorted(EDITS))
+def test_field_by_field_checks_answer_as_a_partial_load(app, table_name):
+    schema_class, values = EDITS[table_name]
+    validate = registry[table_name].validate
+    names = sorted(values)
+    cases = [{name: value} for name in names for value in values[name]]
+    cases += [{a: values[a][0], b: values[b][-1]} for a, b in zip(names, names[1:], strict=False)]
+    for fields in cases:
+        try:
+            expected = schema_class().load(dict(fields), partial=True)
+        except ValidationError as error:
+            with pytest.raises(Rejected) as rejected:
+                validate(dict(fields), False)
+            assert rejected.value.errors == error.messages, fields
+        else:
+            assert validate(dict(fields), False) == expected, fields
+
+
+def test_one_push_creates_edits_and_reads_back_in_order(client, org, auth):
+    """Queued writes: a customer and its children created, edited, re-read and deleted
+    within one push land exactly as they would one by one; a verdict asked about a
+    customer before it existed does not outlive its creation."""
+    device = Device(client, auth.headers(org.rep1))
+    customer, contact, visit, doomed = new_id(), new_id(), new_id(), new_id()
+    result = device.push(
+        device.put("contacts", new_id(), {"customer_id": customer, "name": "Orphan"}),
+        device.put("customers", customer, {"name": "Acme", "city": "Wuxi"}),
+        device.put("contacts", doomed, {"customer_id": customer, "name": "Temp"}),
+        device.put("contacts", contact, {"customer_id": customer, "name": "Li"}),
+        device.put("contacts", contact, {"title": "采购经理"}, base={}),
+        device.put("customers", customer, {"city": "Suzhou"}, base={}),
+        device.put("visits", visit, {"customer_id": customer, "type": "customer_visit",
+                                     "occurred_at": "2026-11-20T09:00:00Z"}),
+        device.put("customers", customer, {"phone": "0512-1"}, base={}),
+        device.delete("contacts", doomed),
+        device.put("visits", visit, {"notes": "交期"}, base={}))
+    statuses = [r["status"] for r in result["results"]]
+    # The first contact names a customer that does not exist yet: refused, as before.
+    assert statuses == ["rejected"] + ["applied"] * 9, result
+    seqs = [r.get("seq") for r in result["results"]]
+    db.session.expire_all()
+    row = db.session.get(Customer, customer)
+    assert (row.name, row.city, row.phone) == ("Acme", "Suzhou", "0512-1")
+    assert row.seq == seqs[7]  # the last write to the row decides its seq
+    assert db.session.get(Contact, contact).title == "采购经理"
+    assert db.session.get(Contact, doomed).deleted
+    assert db.session.get(Visit, visit).notes == "交期"
+    assert db.session.get(Visit, visit).seq == seqs[9]
+    # A second phone downloads the same records and agrees on the checksum.
+    other = Device(client, auth.headers(org.rep1), "other")
+    changes, page = other.pull()
+    assert page["checksum"] is not None
+    assert {(c["table"], c["id"]) for c in changes if c["op"] == "put"} >= {
+        ("customers", customer), ("contacts", contact), ("visits", visit)}
+    assert device.pull()[1]["checksum"] == page["checksum"]
+
+
+def test_queued_children_are_sent_after_their_new_customer(client, org, auth):
+    """An admin's writes need no access queries, so nothing reads between the queued
+    inserts: a contact sent before its customer would break the foreign key (PostgreSQL
+    and SQLite both enforce it here)."""
+    device = Device(client, auth.headers(org.admin))
+    customer, contact = new_id(), new_id()
+    result = device.push(
+        device.put("customers", customer, {"name": "Acme", "owner_id": org.rep1.id}),
+        device.put("contacts", contact, {"customer_id": customer, "name": "Li"}),
+        device.put("customers", customer, {"city": "Wuxi"}, base={}))
+    assert [r["status"] for r in result["results"]] == ["applied"] * 3, result
+    db.session.expire_all()
+    assert db.session.get(Contact, contact).customer_id == customer
+    assert db.session.get(Customer, customer).city == "Wuxi"
