@@ -244,12 +244,13 @@ def verify(database, reps, fresh_dir=None):
                 problems.append(f"{rep.email}: rejected {client.rejected()[:2]}")
             # 1. Exactly once: one stored result per mutation id, ids 1..last, the same
             #    result the rep was told, and no mutation audited twice.
-            stored = dict(conn.execute(sa.select(
-                sync_tables.mutations.c.mutation_id, sync_tables.mutations.c.result).where(
-                sync_tables.mutations.c.client_id == client_id)).all())
+            pushes = conn.execute(sa.select(sync_tables.results.c.results).where(
+                sync_tables.results.c.client_id == client_id)).scalars().all()
+            stored_ids = sorted(result["id"] for results in pushes for result in results)
+            stored = {result["id"]: result for results in pushes for result in results}
             server_last = conn.scalar(sa.select(sync_tables.clients.c.last_mutation_id).where(
                 sync_tables.clients.c.client_id == client_id))
-            if server_last != last_id or sorted(stored) != list(range(1, last_id + 1)):
+            if server_last != last_id or stored_ids != list(range(1, last_id + 1)):
                 problems.append(f"{rep.email}: server last_mutation_id {server_last}, "
                                 f"{len(stored)} stored results, client made {last_id}")
             for mutation_id, result in rep.transport.acked.items():

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from sync.engine import CHECKSUM_MOD, ChangeSet, Registry
+from sync.engine import ChangeSet, Registry
 
 from . import domain
 from . import promotions as promotion_rules
@@ -699,7 +699,6 @@ def seed_bulk(reps=1, customers_per_rep=100, contacts_per_customer=4, visits_per
             rep_ids = _bulk_reps(session, reps, rng)
             counts = _bulk_rows(session, changes, rep_ids, customers_per_rep,
                                 contacts_per_customer, visits_per_customer, rng, today)
-            _bulk_checksums(session, changes)
         session.commit()
     except BaseException:
         session.rollback()
@@ -734,34 +733,6 @@ def _bulk_reps(session, reps, rng):
     session.add_all(users)
     session.flush()
     return [user.id for user in users]
-
-
-def _bulk_checksums(session, changes):
-    """Write the checksum deltas ``ChangeSet._track`` collected, many buckets at once.
-
-    ``ChangeSet.finish`` reads and writes one ``sync_checksums`` row per (customer,
-    table): two statements for each of thousands of new customers. Buckets that exist
-    already still go through ``ChangeSet._add_checksum``; new ones are inserted in bulk
-    with the same arithmetic.
-    """
-    sums = changes.registry.sync.checksums
-    deltas, changes._checksum_delta = changes._checksum_delta, {}
-    customers = sorted({customer for customer, _table in deltas})
-    existing = set()
-    for start in range(0, len(customers), 500):
-        chunk = customers[start:start + 500]
-        query = sa.select(sums.c.customer_id, sums.c.table_name).where(
-            sums.c.customer_id.in_(chunk))
-        existing.update(tuple(row) for row in session.execute(query))
-    new_rows = []
-    for (customer, table), (delta, count) in deltas.items():
-        if (customer, table) in existing:
-            changes._add_checksum(customer, table, delta, count)
-        else:
-            new_rows.append({"customer_id": customer, "table_name": table,
-                             "checksum": delta % CHECKSUM_MOD, "count": count})
-    for start in range(0, len(new_rows), BULK_BATCH):
-        session.execute(sa.insert(sums), new_rows[start:start + BULK_BATCH])
 
 
 class _BulkWriter:

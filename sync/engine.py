@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 
 from . import hlc as hlcs
 from .tables import SyncTables
@@ -236,50 +237,14 @@ class ChangeSet:
         self._head = self._next
 
     def _write_checksums(self):
-        """Add the collected deltas to ``sync_checksums``: one SELECT of the buckets this
-        transaction touched, then one executemany UPDATE and one INSERT."""
+        """Add the collected deltas to ``sync_checksums``: one executemany upsert (the
+        database adds each delta to its bucket, or starts the bucket)."""
         deltas, self._checksum_delta = self._checksum_delta, {}
-        if not deltas:
-            return
-        sums = self.registry.sync.checksums
-        customers = sorted({customer for customer, _table in deltas})
-        current = {}
-        for start in range(0, len(customers), 500):
-            chunk = customers[start:start + 500]
-            rows = self.conn.execute(sa.select(sums.c.customer_id, sums.c.table_name,
-                                               sums.c.checksum, sums.c.count)
-                                     .where(sums.c.customer_id.in_(chunk)))
-            for customer, table_name, checksum, count in rows:
-                current[customer, table_name] = (checksum, count)
-        updates, inserts = [], []
-        for (customer, table_name), (delta, count) in sorted(deltas.items()):
-            if (customer, table_name) in current:
-                checksum, old_count = current[customer, table_name]
-                updates.append({"_customer": customer, "_table": table_name,
-                                "checksum": (checksum + delta) % CHECKSUM_MOD,
-                                "count": old_count + count})
-            else:
-                inserts.append({"customer_id": customer, "table_name": table_name,
-                                "checksum": delta % CHECKSUM_MOD, "count": count})
-        if updates:
-            self.conn.execute(sa.update(sums).where(
-                sums.c.customer_id == sa.bindparam("_customer"),
-                sums.c.table_name == sa.bindparam("_table")), updates)
-        if inserts:
-            self.conn.execute(sa.insert(sums), inserts)
-
-    def _add_checksum(self, customer_key, table_name, delta, count):
-        sums = self.registry.sync.checksums
-        where = sa.and_(sums.c.customer_id == customer_key, sums.c.table_name == table_name)
-        current = self.conn.execute(sa.select(sums.c.checksum, sums.c.count)
-                                       .where(where)).first()
-        if current is None:
-            self.conn.execute(sa.insert(sums).values(
-                customer_id=customer_key, table_name=table_name,
-                checksum=delta % CHECKSUM_MOD, count=count))
-        else:
-            self.conn.execute(sa.update(sums).where(where).values(
-                checksum=(current.checksum + delta) % CHECKSUM_MOD, count=current.count + count))
+        if deltas:
+            self.conn.execute(_checksum_upsert(self.registry.sync.checksums, self.conn), [
+                {"customer_id": customer, "table_name": table_name,
+                 "checksum": delta % CHECKSUM_MOD, "count": count}
+                for (customer, table_name), (delta, count) in sorted(deltas.items())])
 
     def _track(self, spec, key, customer_id, old_seq, new_seq, about=None):
         """Keep the additive checksum: remove the old (table, id, seq), add the new."""
@@ -634,6 +599,22 @@ def _statements(spec):
             insert=sa.insert(table),
             update=sa.update(table).where(table.c.id == key))
     return statements
+
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _checksum_upsert(sums, conn):
+    try:
+        insert = _UPSERTS[conn.dialect.name](sums)
+    except KeyError:
+        raise RuntimeError(f"The sync engine supports {' and '.join(_UPSERTS)}, "
+                           f"not {conn.dialect.name}") from None
+    added = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[sums.c.customer_id, sums.c.table_name],
+        set_={"checksum": (sums.c.checksum + added.checksum) % CHECKSUM_MOD,
+              "count": sums.c.count + added.count})
 
 
 def checksum_bucket(spec, about=None):

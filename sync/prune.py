@@ -34,8 +34,8 @@ def prune(session, registry, policy, older_than: datetime):
             counts[spec.name] = conn.execute(sa.delete(table).where(where)).rowcount
         counts["scope_events"] = conn.execute(sa.delete(sync.scope_events).where(
             sync.scope_events.c.seq <= cutoff)).rowcount
-        counts["stored_results"] = conn.execute(sa.delete(sync.mutations).where(
-            sync.mutations.c.processed_at < older_than)).rowcount
+        counts["stored_results"] = conn.execute(sa.delete(sync.results).where(
+            sync.results.c.processed_at < older_than)).rowcount
         conn.execute(sa.update(sync.state).where(sync.state.c.id == 1).values(
             pruned_seq=sa.func.max(sync.state.c.pruned_seq, cutoff)
             if conn.dialect.name == "sqlite" else sa.func.greatest(sync.state.c.pruned_seq,

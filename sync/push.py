@@ -34,19 +34,19 @@ def push(session, registry, policy, client_id, mutations, now=time.time):
         fresh = [m for m in mutations if m["id"] > last]
         _check_contiguous(fresh, last)  # P4
         results = _stored_results(session, registry, client_id, replayed)  # P3
-        processed_at = datetime.fromtimestamp(now(), UTC)
-        stored = []
         if fresh:
             _prefetch(changes, policy, fresh)
+        answers = []
         for mutation in fresh:  # P5
             changes.mutation_id = mutation["id"]
             outcome = apply_mutation(changes, mutation)
-            result = {"id": mutation["id"], **outcome.as_dict()}
-            results.append(result)
-            stored.append({"client_id": client_id, "mutation_id": mutation["id"],
-                           "result": result, "processed_at": processed_at})
+            answers.append({"id": mutation["id"], **outcome.as_dict()})
+        results.extend(answers)
         if fresh:  # P6
-            session.execute(sa.insert(registry.sync.mutations), stored)
+            session.execute(sa.insert(registry.sync.results).values(
+                client_id=client_id, first_mutation_id=fresh[0]["id"],
+                last_mutation_id=fresh[-1]["id"], results=answers,
+                processed_at=datetime.fromtimestamp(now(), UTC)))
             last = fresh[-1]["id"]
             clients = registry.sync.clients
             session.execute(sa.update(clients).where(clients.c.client_id == client_id)
@@ -131,11 +131,19 @@ def _check_contiguous(fresh, last):
 def _stored_results(session, registry, client_id, replayed):
     if not replayed:
         return []
-    stored = registry.sync.mutations
-    rows = session.execute(sa.select(stored.c.mutation_id, stored.c.result).where(
-        stored.c.client_id == client_id,
-        stored.c.mutation_id.in_([m["id"] for m in replayed]))).all()
-    by_id = {mutation_id: result for mutation_id, result in rows}
+    by_id = stored_results(session, registry, client_id, replayed[0]["id"],
+                           replayed[-1]["id"])
     # A result pruned by retention is still known to be processed.
     return [{**by_id.get(m["id"], {"id": m["id"], "status": "applied"}), "replayed": True}
             for m in replayed]
+
+
+def stored_results(session, registry, client_id, first=1, last=2**63 - 1):
+    """``{mutation_id: result}`` of this client's processed mutations first..last, from
+    the rows of the pushes that hold them (retention may have pruned some)."""
+    stored = registry.sync.results
+    rows = session.execute(sa.select(stored.c.results).where(
+        stored.c.client_id == client_id, stored.c.last_mutation_id >= first,
+        stored.c.first_mutation_id <= last))
+    return {result["id"]: result for (results,) in rows for result in results
+            if first <= result["id"] <= last}

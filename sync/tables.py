@@ -13,7 +13,7 @@ import sqlalchemy as sa
 class SyncTables:
     state: sa.Table
     clients: sa.Table
-    mutations: sa.Table
+    results: sa.Table
     change_log: sa.Table
     scope_events: sa.Table
     checksums: sa.Table
@@ -40,12 +40,14 @@ def define_sync_tables(metadata):
         sa.Column("created_at", when, nullable=False),
         sa.Column("last_seen_at", when, nullable=False),
     )
-    mutations = sa.Table(
-        "sync_mutations", metadata,
-        # The stored result of every processed mutation, so a replay gets the same answer.
+    results = sa.Table(
+        "sync_results", metadata,
+        # The results of every processed push, so a replay gets the same answers: one
+        # row per push, for the client's mutations first_mutation_id..last_mutation_id.
         sa.Column("client_id", sa.String(64), primary_key=True),
-        sa.Column("mutation_id", sa.BigInteger, primary_key=True),
-        sa.Column("result", json, nullable=False),
+        sa.Column("last_mutation_id", sa.BigInteger, primary_key=True),
+        sa.Column("first_mutation_id", sa.BigInteger, nullable=False),
+        sa.Column("results", json, nullable=False),
         sa.Column("processed_at", when, nullable=False),
     )
     change_log = sa.Table(
@@ -83,4 +85,4 @@ def define_sync_tables(metadata):
         sa.Column("checksum", sa.BigInteger, nullable=False, default=0),
         sa.Column("count", sa.Integer, nullable=False, default=0),
     )
-    return SyncTables(state, clients, mutations, change_log, scope_events, checksums)
+    return SyncTables(state, clients, results, change_log, scope_events, checksums)

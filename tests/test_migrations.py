@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from server import create_app
 from server.extensions import db
@@ -60,3 +60,26 @@ def test_migrated_database_serves_the_api(migrated):
     assert client.get("/healthz").status_code == 200
     response = client.get("/api/v1/customers")
     assert response.status_code == 401  # the app runs; auth still required
+
+
+def test_stored_results_survive_the_move_to_one_row_per_push(migrated):
+    """0004 turns each stored per-mutation result into a one-mutation push row, so a
+    phone replaying a push made before the upgrade still gets its answers; and back."""
+    downgrade(revision="0003")
+    db.session.execute(sa.text(
+        "INSERT INTO sync_mutations (client_id, mutation_id, result, processed_at) VALUES "
+        "('phone-0001', 1, '{\"id\": 1, \"status\": \"applied\", \"seq\": 7}', "
+        "CURRENT_TIMESTAMP), ('phone-0001', 2, '{\"id\": 2, \"status\": \"rejected\"}', "
+        "CURRENT_TIMESTAMP)"))
+    db.session.commit()
+    upgrade()
+    from server.sync_registry import registry
+    from sync.push import stored_results
+
+    assert stored_results(db.session, registry, "phone-0001") == {
+        1: {"id": 1, "status": "applied", "seq": 7}, 2: {"id": 2, "status": "rejected"}}
+    db.session.commit()
+    downgrade(revision="0003")
+    rows = db.session.execute(sa.text(
+        "SELECT mutation_id FROM sync_mutations ORDER BY mutation_id")).scalars().all()
+    assert rows == [1, 2]

@@ -105,7 +105,7 @@ def test_mutation_gap_after_server_restore_renumbers(app, client, org, phone):
     phone.sync()
     # The server is restored from a backup that predates the phone's first push.
     db.session.execute(sync_tables.clients.update().values(last_mutation_id=0))
-    db.session.execute(sync_tables.mutations.delete())
+    db.session.execute(sync_tables.results.delete())
     db.session.commit()
     phone.db.execute("UPDATE meta SET value = '5' WHERE key = 'next_mutation_id'")
     phone.put("customers", new_id(), {"name": "Two"})

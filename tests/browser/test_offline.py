@@ -65,8 +65,11 @@ def test_offline_edit_and_visit_sync_exactly_once(server, phone):
     assert visits == [("technical_exchange", "Met the plant manager; wants a trial.",
                        "Demo the new line")]
     client_id = meta(page, "client_id")
-    assert server.query("SELECT count(*) FROM sync_mutations WHERE client_id = ?",
-                        client_id) == [(2,)]
+    # Each mutation processed once: the stored results of the pushes cover ids 1 and 2
+    # exactly once.
+    pushes = server.query("SELECT first_mutation_id, last_mutation_id FROM sync_results "
+                          "WHERE client_id = ? ORDER BY last_mutation_id", client_id)
+    assert [i for first, last in pushes for i in range(first, last + 1)] == [1, 2]
     assert server.query("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?",
                         client_id) == [(2,)]
     # The phone now holds the server's copy (with its seq) and no local-only leftovers.

@@ -54,6 +54,6 @@ def test_mutation_gap_renumbers_the_outbox(server, phone):
     page.get_by_test_id("contact-info-save").click()
     sync(page)
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Taizhou",)]
-    ids = server.query("SELECT mutation_id FROM sync_mutations WHERE client_id = ?",
-                       meta(page, "client_id"))
-    assert ids == [(1,)]
+    pushes = server.query("SELECT first_mutation_id, last_mutation_id FROM sync_results "
+                          "WHERE client_id = ?", meta(page, "client_id"))
+    assert pushes == [(1, 1)]
