@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import hlc as hlcs
 from .tables import SyncTables
+from .writes import WriteQueue
 
 SCHEMA_VERSION = 1
 CHECKSUM_MOD = 1 << 48
@@ -152,10 +153,7 @@ class ChangeSet:
         self._next = None
         self._checksum_delta = {}
         self._audit_rows = []  # written in one statement by finish()
-        # Record writes not yet sent, by (table, key): the row's values to insert or its
-        # changed columns, later writes to the same row merged in. Sent a few statements
-        # at a time (executemany) before anything reads the database, see _send_writes.
-        self._writes = {}
+        self._writes = WriteQueue()  # record writes, sent before any read (sync/writes.py)
         self._head = None
         # Rows this transaction has read or written, by (table, key); None = no such row.
         # Safe to keep: every writer holds the sync lock (P1) until it commits, so only
@@ -185,39 +183,12 @@ class ChangeSet:
                 self.finish()
         finally:
             event.remove(self.conn, "before_execute", self._before_execute)
-            self._writes = {}  # on an error the caller rolls back: nothing to send
+            self._writes.clear()  # on an error the caller rolls back: nothing to send
         return False
 
     def _before_execute(self, *_args):
         if self._writes:
-            self._send_writes()
-
-    def _queue_insert(self, spec, key, values):
-        self._writes[spec.name, key] = (spec, "insert", {"id": key, **values})
-
-    def _queue_update(self, spec, key, values):
-        queued = self._writes.get((spec.name, key))
-        if queued is None:
-            self._writes[spec.name, key] = (spec, "update", {"_key": key, **values})
-        else:
-            queued[2].update(values)  # one row, one statement: its final values
-
-    def _send_writes(self):
-        """Send the queued writes, one executemany per (table, kind, columns).
-
-        Customers are inserted first (every other synced record refers to its customer),
-        then the other inserts, then the updates; each row appears once with its final
-        values, so their order does not matter otherwise."""
-        writes, self._writes = self._writes, {}
-        groups = {}
-        for spec, kind, values in writes.values():
-            rank = (kind == "update") * 2 + (spec.scope_column != "id")
-            groups.setdefault((rank, spec.name, kind, frozenset(values)), (spec, kind, []))[2] \
-                .append(values)
-        for _key, (spec, kind, rows) in sorted(groups.items(), key=lambda item: item[0][:3]):
-            statements = _statements(spec)
-            self.conn.execute(statements.insert if kind == "insert" else statements.update,
-                              rows)
+            self._writes.send(self.conn)
 
     def next_seq(self):
         self._next += 1
@@ -226,7 +197,7 @@ class ChangeSet:
     def finish(self):
         """Send every queued write, the new seq head, checksums and audit trail."""
         sync = self.registry.sync
-        self._send_writes()
+        self._writes.send(self.conn)
         if self._next != self._head:
             self.conn.execute(sa.update(sync.state).where(sync.state.c.id == 1)
                                  .values(seq=self._next))
@@ -266,7 +237,7 @@ class ChangeSet:
         cached = self._rows.get((spec.name, key), _MISSING)
         if cached is not _MISSING:
             return None if cached is None else dict(cached)
-        row = self.conn.execute(_statements(spec).select, {"_key": key}).first()
+        row = self.conn.execute(_select_one(spec), {"_key": key}).first()
         row = None if row is None else row._asdict()
         self._rows[spec.name, key] = row
         return None if row is None else dict(row)
@@ -395,7 +366,7 @@ class ChangeSet:
             self._call_hook(spec.before_write, key, None, values)
         seq = self.next_seq()
         now = self._now()
-        self._queue_insert(spec, key, dict(
+        self._writes.insert(spec, key, dict(
             seq=seq, deleted=False, field_versions={name: stamp for name in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
@@ -455,7 +426,7 @@ class ChangeSet:
         seq = self.next_seq()
         written = dict(seq=seq, field_versions=versions, updated_at=self._now(),
                        updated_by=self.policy.user_id, **applied)
-        self._queue_update(spec, key, written)
+        self._writes.update(spec, key, written)
         if (spec.name, key) in self._rows:
             self._rows[spec.name, key] = {**row, **written}
         self._track(spec, key, customer_id, row["seq"], seq, about=_about(spec, row))
@@ -476,7 +447,7 @@ class ChangeSet:
         values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
                   "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
                   "won_by": won_by, "status": "open"}
-        self._queue_insert(conflicts, conflict_id, dict(
+        self._writes.insert(conflicts, conflict_id, dict(
             seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
             updated_by=self.policy.user_id, **values))
@@ -515,7 +486,7 @@ class ChangeSet:
         seq = self.next_seq()
         written = dict(deleted=True, seq=seq, updated_at=self._now(),
                        updated_by=self.policy.user_id)
-        self._queue_update(spec, key, written)
+        self._writes.update(spec, key, written)
         cached = self._rows.get((spec.name, key))
         if cached is not None:
             self._rows[spec.name, key] = {**cached, **written}
@@ -544,7 +515,7 @@ class ChangeSet:
             for row in rows:
                 key, old_seq = row["id"], row["seq"]
                 seq = self.next_seq()
-                self._queue_update(spec, key, {"seq": seq})
+                self._writes.update(spec, key, {"seq": seq})
                 cached = self._rows.get((spec.name, key))
                 if cached is not None:
                     self._rows[spec.name, key] = {**cached, "seq": seq}
@@ -576,29 +547,17 @@ def _node(row, fields):
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """A table's statements, built once: the values travel as parameters, so SQLAlchemy
-    finds the compiled form in its cache instead of building a statement per write."""
-
-    select: Any
-    insert: Any
-    update: Any
+_SELECTS = {}
 
 
-_STATEMENTS = {}
-
-
-def _statements(spec):
-    table = spec.table
-    statements = _STATEMENTS.get(table)
-    if statements is None:
-        key = sa.bindparam("_key")
-        statements = _STATEMENTS[table] = _Statements(
-            select=sa.select(table).where(table.c.id == key),
-            insert=sa.insert(table),
-            update=sa.update(table).where(table.c.id == key))
-    return statements
+def _select_one(spec):
+    """``SELECT * FROM table WHERE id = :_key``, built once per table (the key travels as
+    a parameter, so SQLAlchemy reuses the compiled form)."""
+    statement = _SELECTS.get(spec.table)
+    if statement is None:
+        statement = _SELECTS[spec.table] = sa.select(spec.table).where(
+            spec.table.c.id == sa.bindparam("_key"))
+    return statement
 
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

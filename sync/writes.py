@@ -1,0 +1,113 @@
+"""Record writes held back and sent together: a few statements per push, not one per row.
+
+A push writes hundreds of rows. Sent one statement each, the round trips and the
+per-statement work of SQLAlchemy and the database cost more than the writes. The
+``ChangeSet`` queues its record writes here and sends them before anything reads the
+database (so every read still sees them) and when it finishes.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+class WriteQueue:
+    """Inserts and updates by (table, key); a row written twice is sent once, with its
+    final values."""
+
+    def __init__(self):
+        self._rows = {}  # (table name, key) -> (spec, "insert" | "update", values)
+
+    def __bool__(self):
+        return bool(self._rows)
+
+    def clear(self):
+        self._rows = {}
+
+    def insert(self, spec, key, values):
+        self._rows[spec.name, key] = (spec, "insert", {"id": key, **values})
+
+    def update(self, spec, key, values):
+        queued = self._rows.get((spec.name, key))
+        if queued is None:
+            self._rows[spec.name, key] = (spec, "update", {"_key": key, **values})
+        else:
+            queued[2].update(values)  # still one row: an insert or update with more values
+
+    def send(self, conn):
+        """Inserts first, the customers' before the rest (every other synced record refers
+        to its customer), then updates; each row appears once, so nothing else about
+        their order matters."""
+        rows, self._rows = self._rows, {}
+        inserts, updates = {}, {}
+        for spec, kind, values in rows.values():
+            if kind == "insert":
+                shape = (spec.scope_column != "id", spec.name, frozenset(values))
+                inserts.setdefault(shape, (spec, []))[1].append(values)
+            else:
+                updates.setdefault(spec.name, (spec, []))[1].append(values)
+        for shape in sorted(inserts, key=lambda shape: shape[:2]):
+            spec, group = inserts[shape]
+            conn.execute(sa.insert(spec.table), group)
+        for name in sorted(updates):
+            spec, group = updates[name]
+            _send_updates(conn, spec.table, group)
+
+
+def _send_updates(conn, table, rows):
+    """All updates of one table in one statement: rows that leave a column alone keep
+    its value through ``CASE WHEN <set?> THEN <new> ELSE <column> END``, so rows that
+    change different fields still share the statement."""
+    always = set(rows[0]).intersection(*rows[1:]) - {"_key"}
+    sometimes = set().union(*rows) - always - {"_key"}
+    statement_key = (table, tuple(sorted(always)), tuple(sorted(sometimes)))
+    params = []
+    for row in rows:
+        values = {f"v_{name}": row[name] for name in always}
+        for name in sometimes:
+            values[f"v_{name}"] = row.get(name)
+            values[f"set_{name}"] = name in row
+        params.append({"_key": row["_key"], **values})
+    if conn.dialect.name == "postgresql" and len(rows) > 1:
+        names = ["_key", *params[0]]
+        conn.execute(_array_update(*statement_key),
+                     {name: [values[name] for values in params] for name in names})
+    else:
+        conn.execute(_executemany_update(*statement_key), params)
+
+
+_STATEMENTS = {}
+
+
+def _executemany_update(table, always, sometimes):
+    key = ("executemany", table, always, sometimes)
+    if key not in _STATEMENTS:
+        def bound(name):
+            return sa.bindparam(f"v_{name}", type_=table.c[name].type)
+        _STATEMENTS[key] = sa.update(table).where(table.c.id == sa.bindparam("_key")).values(
+            _set_clause(table, always, sometimes, bound,
+                        lambda name: sa.bindparam(f"set_{name}", type_=sa.Boolean)))
+    return _STATEMENTS[key]
+
+
+def _array_update(table, always, sometimes):
+    """PostgreSQL: the values travel as one array per column and ``unnest`` turns them
+    into rows, so one UPDATE (one plan, one pass) writes them all."""
+    key = ("arrays", table, always, sometimes)
+    if key not in _STATEMENTS:
+        columns = [("_key", table.c.id.type)]
+        columns += [(f"v_{name}", table.c[name].type) for name in (*always, *sometimes)]
+        columns += [(f"set_{name}", sa.Boolean()) for name in sometimes]
+        rows = sa.func.unnest(*[
+            sa.bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in columns
+        ]).table_valued(*[name for name, _type in columns]).render_derived(name="v")
+        _STATEMENTS[key] = sa.update(table).where(table.c.id == rows.c._key).values(
+            _set_clause(table, always, sometimes, lambda name: rows.c[f"v_{name}"],
+                        lambda name: rows.c[f"set_{name}"]))
+    return _STATEMENTS[key]
+
+
+def _set_clause(table, always, sometimes, new_value, is_set):
+    clause = {name: new_value(name) for name in always}
+    for name in sometimes:
+        clause[name] = sa.case((is_set(name), new_value(name)), else_=table.c[name])
+    return clause
