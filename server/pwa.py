@@ -31,10 +31,14 @@ def shell():
 
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, with its cache version filled in."""
-    with open(os.path.join(STATIC_DIR, "sw.js"), encoding="utf-8") as fh:
-        body = fh.read().replace("__APP_VERSION__", app_version())
-    response = Response(body, mimetype="text/javascript")
+    """The service worker, with its cache version filled in (gzipped like the other scripts)."""
+    body = _service_worker(app_version())
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(_gzip_bytes(body), mimetype="text/javascript")
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+    else:
+        response = Response(body, mimetype="text/javascript")
     # Browsers check for a new worker on every navigation; never serve a stale one.
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -82,6 +86,18 @@ def _mimetype(filename):
 def _gzipped(path, _mtime_ns, _size):
     with open(path, "rb") as fh:
         return gzip.compress(fh.read(), compresslevel=9)
+
+
+@lru_cache(maxsize=4)
+def _service_worker(version):
+    # The version hashes sw.js itself too, so a changed worker is never served stale.
+    with open(os.path.join(STATIC_DIR, "sw.js"), encoding="utf-8") as fh:
+        return fh.read().replace("__APP_VERSION__", version).encode()
+
+
+@lru_cache(maxsize=4)
+def _gzip_bytes(body):
+    return gzip.compress(body, compresslevel=9)
 
 
 @lru_cache(maxsize=1)

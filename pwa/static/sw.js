@@ -17,6 +17,8 @@ const PRECACHE = [
   "/static/vendor/preact.js",
   "/static/vendor/dexie.js",
   "/static/js/main.js",
+  "/static/js/session.js",
+  "/static/js/app.js",
   "/static/js/db.js",
   "/static/js/api.js",
   "/static/js/store.js",

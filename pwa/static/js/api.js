@@ -1,7 +1,9 @@
 // HTTP to the Fieldbook API with the stored tokens. A 401 refreshes the access token
 // once and retries; a refused refresh means "sign in again", never "wipe the data".
+// The sign-in screen uses login() before anything else has loaded, so the stored tokens
+// (db.js, Dexie) are imported only when a call needs them.
 
-import { getMeta, setMeta } from "./db.js";
+const tokens = () => import("./db.js");
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -32,6 +34,7 @@ export async function login(email, password) {
 }
 
 async function refresh() {
+  const { getMeta, setMeta } = await tokens();
   const auth = await getMeta("auth");
   if (!auth?.refresh_token) throw new AuthRequired("not signed in");
   try {
@@ -48,6 +51,7 @@ async function refresh() {
 
 /** An authenticated call: refresh once on 401 and retry. */
 export async function call(path, body, method = "POST") {
+  const { getMeta } = await tokens();
   const auth = await getMeta("auth");
   if (!auth?.access_token) throw new AuthRequired("not signed in");
   try {
@@ -61,6 +65,7 @@ export async function call(path, body, method = "POST") {
 
 /** Revoke both tokens; best effort (the phone may be offline). */
 export async function logout() {
+  const { getMeta } = await tokens();
   const auth = await getMeta("auth");
   if (!auth) return;
   await Promise.allSettled([

@@ -3,8 +3,9 @@
 
 import Dexie from "../vendor/dexie.js";
 import { SYNCED_TABLES } from "../sync/merge.js";
+import { DB_NAME } from "./session.js";
 
-export const DB_NAME = "fieldbook";
+export { DB_NAME };
 let handle = null;
 
 export function db() {

@@ -1,0 +1,179 @@
+// The signed-in app: the shell (sync bar, navigation), hash routing, the account list,
+// the local database (Dexie) and the sync client. main.js imports it only for a signed-in
+// user (on boot, or at sign-in), so none of this is part of a first visit's download.
+// Screens other than the account list are loaded on first use.
+
+import { html, useEffect, useState } from "../vendor/preact.js";
+import { db, getMeta, setMeta, clearAll } from "./db.js";
+import * as api from "./api.js";
+import { t, setLocale, setVocabularies, ensureVocabularies, fmt } from "./i18n.js";
+import { subscribe, syncNow, start as startSync, refreshPending, requestBackgroundSync } from "../sync/scheduler.js";
+import { onChange, awaitingMe } from "./store.js";
+import { Accounts, buildIndex } from "./screens/accounts.js";
+
+const SCREENS = {
+  customer: () => import("./screens/customer.js"),
+  chain: () => import("./screens/chain.js"),
+  visit: () => import("./screens/visit.js"),
+  opportunities: () => import("./screens/opportunities.js"),
+  tasks: () => import("./screens/tasks.js"),
+  conflicts: () => import("./screens/conflicts.js"),
+  settings: () => import("./screens/settings.js"),
+  promotions: () => import("./screens/promotions.js"),
+  pipeline: () => import("./screens/pipeline.js"),
+};
+
+/** "#/c/<id>/visit" -> {screen: "visit", params: {id}} */
+export function route(hash) {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "c" && parts[1]) {
+    const sub = { chain: "chain", visit: "visit", opps: "opportunities" }[parts[2]] || "customer";
+    return { screen: sub, params: { id: parts[1], opp: parts[3] } };
+  }
+  if (["tasks", "conflicts", "settings", "promotions", "pipeline"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
+  return { screen: "accounts", params: {} };
+}
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => { setHash(location.hash); window.scrollTo(0, 0); };
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return hash;
+}
+
+function Lazy({ name, params, user }) {
+  const [mod, setMod] = useState(null);
+  useEffect(() => {
+    setMod(null);
+    Promise.all([SCREENS[name](), ensureVocabularies()]).then(([m]) => setMod(m));
+  }, [name]);
+  if (!mod) return html`<p class="muted pad">${t("loading")}</p>`;
+  const Screen = mod.default;
+  return html`<${Screen} ...${params} user=${user} />`;
+}
+
+function SyncBar() {
+  const [s, setS] = useState({ state: "idle", pending: 0 });
+  const [, tick] = useState(0);
+  useEffect(() => subscribe(setS), []);
+  useEffect(() => onChange(() => refreshPending()), []);
+  useEffect(() => { const i = setInterval(() => tick((x) => x + 1), 30_000); return () => clearInterval(i); }, []);
+  let text;
+  if (s.state === "syncing") text = s.progress ? t("downloading", s.progress) : t("syncing");
+  else if (s.state === "offline" || !navigator.onLine) text = t("offline");
+  else if (s.state === "auth") text = t("signInAgain");
+  else if (s.state === "upgrade") text = t("updateApp");
+  else if (s.state === "error") text = t("syncError");
+  else text = s.lastSyncAt ? t("synced", { when: fmt.relative(s.lastSyncAt) }) : t("neverSynced");
+  return html`<div class="syncbar" data-state=${s.state}>
+    <div class="sync-text" data-testid="sync-status" role="status" aria-live="polite" data-state=${s.state}
+      data-last-sync=${s.lastSyncAt || ""}>${text}</div>
+    <span class=${s.pending ? "badge warn" : "badge"} data-testid="pending-count" data-count=${s.pending}
+      aria-label=${t("pending", { n: s.pending })}>${t("pending", { n: s.pending })}</span>
+    <button class="icon-btn" data-testid="sync-now" aria-label=${t("syncNow")} title=${t("syncNow")}
+      disabled=${s.state === "syncing"} onClick=${() => { syncNow("button"); }}>⟳</button>
+    ${s.progress && html`<progress class="progress" data-testid="sync-progress" max=${s.progress.total} value=${s.progress.done}></progress>`}
+  </div>`;
+}
+
+function useOpenConflicts() {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const count = () => db().conflicts.filter((c) => (c.status || "open") === "open" && !c.deleted).count().then(setN);
+    count();
+    return onChange(count);
+  }, []);
+  return n;
+}
+
+function useAwaiting(user) {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const count = () => awaitingMe(user).then((list) => setN(list.length));
+    count();
+    return onChange(count);
+  }, [user]);
+  return n;
+}
+
+function Nav({ screen, user }) {
+  const open = useOpenConflicts();
+  const awaiting = useAwaiting(user);
+  const item = (hash, key, name, icon, badge, testid = "conflict-count") => html`<a href=${hash} class=${screen === key ? "active" : ""}
+    aria-current=${screen === key ? "page" : undefined} data-testid=${`nav-${key}`}><span aria-hidden="true">${icon}</span>${t(name)}${
+      badge ? html` <b class="count" data-testid=${testid} data-count=${badge}>${badge}</b>` : ""}</a>`;
+  return html`<nav class="tabbar" aria-label="Main">
+    ${item("#/", "accounts", "accounts", "☰")}
+    ${item("#/tasks", "tasks", "tasks", "✓")}
+    ${["manager", "admin"].includes(user?.role) && item("#/promotions", "promotions", "inbox", "✉", awaiting, "promotion-badge")}
+    ${item("#/pipeline", "pipeline", "pipeline", "▽")}
+    ${item("#/conflicts", "conflicts", "conflicts", "⚠", open)}
+    ${item("#/settings", "settings", "settings", "⚙")}
+  </nav>`;
+}
+
+function Shell({ user, onLogout, onLocale }) {
+  const { screen, params } = route(useHash());
+  useEffect(() => { startSync(); }, []);
+  return html`<div class="app">
+    <header class="topbar"><span class="brand">${t("app")}</span><${SyncBar} /></header>
+    <main id="main">
+      ${screen === "accounts" ? html`<${Accounts} user=${user} />`
+        : html`<${Lazy} key=${screen} name=${screen} params=${{ ...params, onLogout, onLocale }} user=${user} />`}
+    </main>
+    <${Nav} screen=${screen} user=${user} />
+  </div>`;
+}
+
+async function establish(session) {
+  // Another user on this phone: their data (personal data included) must go first.
+  const previous = await getMeta("user");
+  if (previous && previous.id !== session.user.id) await clearAll();
+  if (!(await getMeta("client_id"))) await setMeta("client_id", crypto.randomUUID().replace(/-/g, ""));
+  await setMeta("auth", { access_token: session.access_token, refresh_token: session.refresh_token });
+  await setMeta("user", session.user);
+}
+
+async function loadVocabularies() {
+  const cached = await getMeta("vocab");
+  if (cached) setVocabularies(cached);
+  try {
+    const fresh = await api.call("/api/v1/meta", undefined, "GET");
+    await setMeta("vocab", fresh);
+    setVocabularies(fresh);
+  } catch { /* offline or not yet available: the cached or bundled copy serves */ }
+}
+
+/** After a successful sign-in: store the session (wiping another user's data first),
+ * then fetch the vocabularies. Resolves once the app may render. */
+export async function signIn(session) {
+  await establish(session);
+  if (!(await getMeta("locale")) && session.user.locale) setLocale(null);
+  loadVocabularies();
+  requestBackgroundSync();
+}
+
+/** A signed-in user on boot: open the database, start reading the account list (the
+ * screen the app opens on) while the shell renders, ask for Background Sync. */
+export function resume() {
+  db();
+  if (route(location.hash).screen === "accounts") buildIndex();
+  loadVocabularies();
+  requestBackgroundSync();
+}
+
+/** The app of the signed-in `user`; `onSignedOut` shows the sign-in screen again. */
+export function App({ user, onSignedOut }) {
+  const [, rerender] = useState(0);
+  const onLocale = async (value) => { await setMeta("locale", value); setLocale(value); rerender((x) => x + 1); };
+  const onLogout = async () => {
+    await api.logout();
+    await clearAll();
+    onSignedOut();
+    location.hash = "#/";
+  };
+  return html`<${Shell} user=${user} onLogout=${onLogout} onLocale=${onLocale} />`;
+}
