@@ -1,5 +1,7 @@
 """``python -m bench`` runs every figure; ``--quick`` a small smoke run; ``--only``
-picks sections. Prints one line per figure and writes bench/results.json."""
+picks sections (``--only lighthouse``: just the app's Lighthouse figures, about 40 s,
+not part of a full run: ``app`` includes them). Prints one line per figure and
+writes bench/results.json."""
 
 import argparse
 import json
@@ -14,12 +16,13 @@ from . import load, pull, push
 from .common import PG_URL, Results, fresh_database, postgres_available
 
 SECTIONS = ["push", "pull", "concurrency", "growth", "app"]
+EXTRA = ["lighthouse"]  # only when asked for: "app" runs it too
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--only", action="append", choices=SECTIONS)
+    parser.add_argument("--only", action="append", choices=SECTIONS + EXTRA)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--output", default=str(Path(__file__).with_name("results.json")))
     args = parser.parse_args(argv)
@@ -82,6 +85,12 @@ def main(argv=None):
     section("concurrency", run_concurrency)
     section("growth", run_growth)
     section("app", run_app)
+    if "lighthouse" in sections and "app" not in sections:
+        def run_lighthouse():
+            with fresh_database("sqlite") as url:
+                app_bench.run_lighthouse(results, url)
+
+        section("lighthouse", run_lighthouse)
     report = {"command": "python -m bench" + (" --quick" if quick else ""),
               "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
               "seconds": round(time.time() - started, 1), "python": platform.python_version(),
