@@ -67,7 +67,8 @@ SAVE_VISIT = """async () => {
 def ensure_lighthouse():
     cli = HERE / "node_modules" / "lighthouse" / "cli" / "index.js"
     if not cli.exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+        # npm ci: exactly the versions of package-lock.json, which it leaves as it is.
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        cwd=HERE, check=True, capture_output=True, timeout=600)
     return cli
 
