@@ -37,13 +37,15 @@ class Device:
         assert response.status_code == expect, response.get_json()
         return response.get_json()
 
-    def pull(self, limit=500):
-        """Pull every page; returns the list of changes and the last page."""
+    def pull(self, limit=500, verify=None):
+        """Pull every page; returns the list of changes and the last page. ``verify``
+        None leaves the field out of the request (the server's default: verified)."""
         changes = []
+        extra = {} if verify is None else {"verify": verify}
         while True:
             response = self.client.post("/api/v1/sync/pull", headers=self.headers, json={
                 "schema_version": SCHEMA_VERSION, "client_id": self.client_id,
-                "cursor": self.cursor, "limit": limit})
+                "cursor": self.cursor, "limit": limit, **extra})
             assert response.status_code == 200, response.get_json()
             page = response.get_json()
             for change in page["changes"]:
@@ -75,6 +77,7 @@ class FlaskTransport:
         self.client = client
         self.faults = []
         self.requests = 0
+        self.sent = []  # (path, body) of every request that reached the server
 
     def fail_next(self, kind):
         self.faults.append(kind)
@@ -84,6 +87,7 @@ class FlaskTransport:
         if fault == "request":
             raise self.Lost("request lost")
         self.requests += 1
+        self.sent.append((path, body))
         response = self.client.open(path, method=method, json=body, headers=headers or {})
         if fault == "response":
             raise self.Lost("response lost")

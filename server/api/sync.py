@@ -118,6 +118,11 @@ class PullSchema(Schema):
     cursor = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2**63 - 1))
     limit = fields.Integer(validate=validate.Range(1, pulling.MAX_LIMIT),
                            load_default=pulling.DEFAULT_LIMIT)
+    verify = fields.Boolean(load_default=True, metadata={"description": (
+        "Send the scope checksum and count on the last page (default). They cost a sum "
+        "over every customer in the user's scope; false answers checksum and count null "
+        "and skips it, so a routine pull costs only its changes. Clients ask for it "
+        "after a fresh download and periodically (docs/sync-protocol.md, L5).")})
 
 
 class PushResultSchema(Schema):
@@ -133,9 +138,13 @@ class PullResultSchema(Schema):
     reset = fields.Boolean()
     last_mutation_id = fields.Integer()
     changes = fields.List(fields.Dict())
-    checksum = fields.String(allow_none=True)
-    count = fields.Integer()
-    total = fields.Integer()
+    checksum = fields.String(allow_none=True, metadata={"description": (
+        "Last page: the scope checksum; null when verify was false or a write raced")})
+    count = fields.Integer(allow_none=True, metadata={"description": (
+        "Last page: live records in scope, counted with the checksum; null when verify "
+        "was false")})
+    total = fields.Integer(metadata={"description": (
+        "First sync (cursor 0): live records in scope, for a progress bar")})
 
 
 @bp.before_request
@@ -184,7 +193,7 @@ def pull(body):
     """The changes after ``cursor`` among the records this user may see, a page at a time."""
     access = Access.for_user(db.session, current_user)
     result = pulling.pull(db.session, registry, access, body["client_id"], body.get("cursor"),
-                          body["limit"])
+                          body["limit"], verify=body["verify"])
     db.session.rollback()  # read only
     return _json({"schema_version": SCHEMA_VERSION, **result})
 
