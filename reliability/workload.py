@@ -182,7 +182,7 @@ class Rep:
         """Sync until the outbox is empty and one more sync has nothing to do."""
         for _ in range(attempts):
             if self.sync() and not self.client.pending():
-                page = self.client.pull()
+                page = self.client.pull(verify=True)  # the end-of-run check compares it
                 return page
             time.sleep(pause)
         raise AssertionError(f"{self.email} did not settle: {getattr(self, 'last_error', '')}")

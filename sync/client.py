@@ -24,6 +24,10 @@ from .engine import CHECKSUM_MOD, SCHEMA_VERSION, format_checksum, record_hash
 
 PUSH_BATCH = 200
 PULL_LIMIT = 1000
+# A pull asks the server for the scope checksum (``verify``, docs/sync-protocol.md L5)
+# after a fresh download, on the first pull of this client object, and then at most
+# this often: the sum runs over every customer in scope, a routine pull costs O(changes).
+VERIFY_EVERY = 30 * 60  # seconds
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -87,7 +91,9 @@ class SyncClient:
                 self._set_meta("cursor", 0)
                 self._set_meta("next_mutation_id", 1)
         self.client_id = self._meta("client_id")
+        self.now = now
         self.clock = hlc.Clock(self.client_id, now)
+        self.verified_at = None  # in memory: the first pull of this object verifies
         last = self._meta("hlc")
         if last:
             self.clock.receive(last)
@@ -233,22 +239,39 @@ class SyncClient:
                                                         mutation["key"], json.dumps(mutation)))
             self._set_meta("next_mutation_id", expected_id + len(rows))
 
-    def pull(self):
+    def verification_due(self):
+        """Should the next pull ask for the scope checksum? After a reset or on a fresh
+        download (cursor 0), on this object's first pull, then every VERIFY_EVERY."""
+        return (not self._meta("cursor") or self.verified_at is None
+                or self.now() - self.verified_at >= VERIFY_EVERY)
+
+    def pull(self, verify=None):
+        """Pull every page; returns the last one. ``verify``: ask for the scope checksum
+        (True), not (False), or when due (None, what a phone does)."""
         repaired = False
+        wanted = self.verification_due() if verify is None else verify
         while True:
+            cursor = self._meta("cursor")
+            if not cursor and verify is None:
+                wanted = True  # a download from 0 (reset or repair) ends verified
             status, page = self._request("/api/v1/sync/pull", {
                 "schema_version": SCHEMA_VERSION, "client_id": self.client_id,
-                "cursor": self._meta("cursor"), "limit": PULL_LIMIT})
+                "cursor": cursor, "limit": PULL_LIMIT, "verify": wanted})
             if status != 200:
                 raise SyncError(status, page)
             with self._tx():
                 self._apply_page(page)
             if page["more"]:
                 continue
-            if page.get("checksum") not in (None, self.checksum()) and not repaired:
+            if page.get("checksum") is None:
+                return page  # not asked for, or a write raced: nothing to compare
+            if page["checksum"] != self.checksum() and not repaired:
                 self.reset()  # we hold something else than the server: download again
                 repaired = True
                 continue
+            # Compared (and repaired once if it had to be): not due again for a while,
+            # even if a repair did not help, so a mismatch never means a download a pull.
+            self.verified_at = self.now()
             return page
 
     def _apply_page(self, page):

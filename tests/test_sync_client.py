@@ -5,13 +5,31 @@ import time
 import pytest
 from conftest import PASSWORD
 
-from sync.client import new_id
+from sync.client import VERIFY_EVERY, new_id
 from tests.sync_helpers import FlaskTransport, make_client
+
+
+class Clock:
+    """An injected ``now``: real time at the start, moved by the test (no sleeps)."""
+
+    def __init__(self):
+        self.t = time.time()
+
+    def __call__(self):
+        return self.t
 
 
 @pytest.fixture
 def phone(client, org):
     return make_client(client, org.rep1, PASSWORD)
+
+
+def verify_flags(phone):
+    """The ``verify`` of each pull request the phone sent, then forget them."""
+    flags = [body["verify"] for path, body in phone.transport.sent
+             if path.endswith("/sync/pull")]
+    phone.transport.sent.clear()
+    return flags
 
 
 def server_rows(app, model):
@@ -87,15 +105,83 @@ def test_rejected_mutation_is_reported_and_does_not_block(app, client, org, phon
     assert len(phone.query("customers")) == 1
 
 
-def test_checksum_mismatch_repairs_by_downloading_again(app, client, org, phone):
+def test_checksum_mismatch_repairs_by_downloading_again(app, client, org):
+    clock = Clock()
+    phone = make_client(client, org.rep1, PASSWORD, now=clock)
     customer = new_id()
     phone.put("customers", customer, {"name": "Acme"})
     phone.sync()
     phone.db.execute("DELETE FROM records")  # local corruption: the phone lost a record
     phone.put("customers", new_id(), {"name": "Second"})
+    phone.sync()  # a routine pull: no checksum, the loss goes unnoticed for now
+    assert {f["name"] for f in phone.query("customers").values()} == {"Second"}
+    phone.transport.sent.clear()
+    clock.t += VERIFY_EVERY  # the periodic check is due
     phone.sync()
+    # The verified pull found the mismatch and downloaded again from 0, verified too.
+    pulls = [body for path, body in phone.transport.sent if path.endswith("/sync/pull")]
+    assert [(body["cursor"] == 0, body["verify"]) for body in pulls] == [
+        (False, True), (True, True)]
     assert {f["name"] for f in phone.query("customers").values()} == {"Acme", "Second"}
-    assert phone.checksum() == phone.pull()["checksum"]
+    assert phone.checksum() == phone.pull(verify=True)["checksum"]
+
+
+def test_client_asks_for_the_checksum_only_when_due(app, client, org, tmp_path):
+    clock = Clock()
+    store = str(tmp_path / "phone.db")
+    phone = make_client(client, org.rep1, PASSWORD, store_path=store, now=clock)
+    phone.put("customers", new_id(), {"name": "Acme"})
+    phone.sync()
+    assert verify_flags(phone) == [True]  # a first download is verified
+    phone.sync()
+    assert verify_flags(phone) == [False]  # routine pull
+    clock.t += VERIFY_EVERY - 1
+    phone.put("customers", new_id(), {"name": "Beta"})
+    phone.sync()
+    assert verify_flags(phone) == [False]
+    clock.t += 1
+    page = phone.pull()
+    assert verify_flags(phone) == [True] and page["checksum"] == phone.checksum()
+    phone.pull()
+    assert verify_flags(phone) == [False]
+    # A client object made later (the app started again) verifies on its first pull.
+    phone.close()
+    again = make_client(client, org.rep1, PASSWORD, store_path=store, now=clock)
+    again.pull()
+    again.pull()
+    assert verify_flags(again) == [True, False]
+    # After a reset the download from 0 is verified, whatever the clock says.
+    again.reset()
+    again.pull()
+    assert verify_flags(again) == [True]
+    # The caller may force either way.
+    assert again.pull(verify=True)["checksum"] == again.checksum()
+    assert again.pull(verify=False)["checksum"] is None
+    assert verify_flags(again) == [True, False]
+
+
+def test_a_raced_checksum_leaves_the_check_due(app, client, org):
+    """A verified pull answered with ``checksum: null`` (a write committed meanwhile)
+    compared nothing: the next pull asks again."""
+    clock = Clock()
+    phone = make_client(client, org.rep1, PASSWORD, now=clock)
+    phone.put("customers", new_id(), {"name": "Acme"})  # a cursor past 0
+    phone.sync()
+    transport = phone.transport
+
+    def racing(method, path, body=None, headers=None):
+        status, page = transport(method, path, body, headers)
+        if path.endswith("/sync/pull") and status == 200 and not page["more"]:
+            page = {**page, "checksum": None}
+        return status, page
+
+    clock.t += VERIFY_EVERY
+    phone.transport = racing
+    phone.pull()
+    phone.transport = transport
+    phone.pull()
+    phone.pull()
+    assert verify_flags(phone) == [True, True, True, False]
 
 
 def test_mutation_gap_after_server_restore_renumbers(app, client, org, phone):
@@ -147,4 +233,4 @@ def test_conflict_appears_on_both_phones_and_resolving_converges(app, client, or
     for phone in (first, second):
         assert phone.conflicts() == []
         assert phone.get("customers", customer)["city"] == "Suzhou (plant) / Nanjing (HQ)"
-        assert phone.checksum() == phone.pull()["checksum"]
+        assert phone.checksum() == phone.pull(verify=True)["checksum"]

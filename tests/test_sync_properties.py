@@ -166,7 +166,7 @@ class Convergence(RuleBasedStateMachine):
         db.session.expire_all()
         for phone in self.phones:
             assert phone.pending() == []
-            assert phone.checksum() == phone.pull()["checksum"]
+            assert phone.checksum() == phone.pull(verify=True)["checksum"]
             for table, model in (("customers", Customer), ("contacts", Contact)):
                 rows = db.session.query(model).filter_by(deleted=False).all()
                 server = {row.id: {f: getattr(row, f) for f in FIELDS[table]} for row in rows}

@@ -11,6 +11,21 @@ import { MAX_BATCH, pendingByKey, renumber, wire } from "./mutations.js";
 
 export const SCHEMA_VERSION = 1;
 const PAGE_LIMIT = 500;
+// A pull asks for the scope checksum (`verify`, docs/sync-protocol.md L5) after a fresh
+// download, on the first sync after the app starts, then at most this often: the sum
+// runs over every customer in scope, a routine pull costs only its changes.
+export const VERIFY_EVERY_MS = 30 * 60_000;
+
+let now = () => Date.now();
+let verifiedAt = null;   // in memory: the first pull after the app starts verifies
+
+/** The clock that decides when a verification is due (tests move it). */
+export function setClock(fn) { now = fn; }
+
+/** Does the next pull ask for the checksum? (cursor 0: a fresh download always does) */
+export function verificationDue(cursor) {
+  return !cursor || verifiedAt === null || now() - verifiedAt >= VERIFY_EVERY_MS;
+}
 
 /** Push every outbox entry, in order, in batches of at most 500. */
 export async function push() {
@@ -119,10 +134,12 @@ export async function pull(onProgress = () => {}) {
   let done = 0;
   let total = 0;     // sent with the first page of a download from 0
   let restarts = 0;
+  let verify = verificationDue((await getMeta("cursor")) || 0);
   for (;;) {
     const cursor = (await getMeta("cursor")) || 0;
+    if (!cursor) verify = true;                         // a download from 0 ends verified
     const page = await call("/api/v1/sync/pull", {
-      schema_version: SCHEMA_VERSION, client_id: clientId, cursor, limit: PAGE_LIMIT,
+      schema_version: SCHEMA_VERSION, client_id: clientId, cursor, limit: PAGE_LIMIT, verify,
     });
     if (page.reset) {                                   // L2: wipe records, keep the outbox
       if (++restarts > 3) throw new Error("sync reset loop");
@@ -145,8 +162,9 @@ export async function pull(onProgress = () => {}) {
         total = 0;
         continue;
       }
+      verifiedAt = now();
     }
-    return { cursor: page.cursor, count: page.count };
+    return { cursor: page.cursor, count: page.count, verified: page.checksum != null };
   }
 }
 
