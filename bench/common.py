@@ -222,9 +222,13 @@ class Http:
         return self.post("/api/v1/sync/push", {"schema_version": 1, "client_id": self.client_id,
                                                "mutations": mutations}, gzip_request)
 
-    def pull(self, cursor, limit=1000):
-        return self.post("/api/v1/sync/pull", {"schema_version": 1, "client_id": self.client_id,
-                                               "cursor": cursor, "limit": limit})
+    def pull(self, cursor, limit=1000, verify=None):
+        """``verify`` None leaves the field out (the server's default: checksum sent)."""
+        body = {"schema_version": 1, "client_id": self.client_id, "cursor": cursor,
+                "limit": limit}
+        if verify is not None:
+            body["verify"] = verify
+        return self.post("/api/v1/sync/pull", body)
 
     def pull_all(self, cursor=0, limit=1000):
         """Every page from ``cursor``: (records, pages, response bytes, seconds, last page)."""

@@ -1,5 +1,6 @@
-"""Pull throughput (first sync of a big rep), incremental sync of one change, and the
-raw comparison: a plain SELECT of the same rows serialized to JSON, in the same run."""
+"""Pull throughput (first sync of a big rep), incremental sync of one change (the
+routine pull and the verified one), and the raw comparison: a plain SELECT of the same
+rows serialized to JSON, in the same run."""
 
 import gzip
 import json
@@ -110,34 +111,44 @@ def _head(app):
 
 
 def incremental(results, app, url, backend, rep_id, email, cursor, scale, repeats=5):
-    """One changed field, nothing else: bytes both ways and time of the pull (median)."""
+    """One changed field, nothing else: bytes both ways and time of the pull (median),
+    as the phone's routine pull (``verify: false``, ``incremental_<db>_<n>x``) and as the
+    periodic verified pull with the scope checksum (``incremental_verified_<db>_<n>x``)."""
     customer_id = first_customer(app, rep_id)
     cursor = cursor if cursor is not None else _head(app)
-    sizes, times, server_times = [], [], []
     with gunicorn(url, workers=1) as base:
         device = Http(base, email)
         device.pull(cursor, PULL_LIMIT)  # warm: connection, token, caches
-        for _ in range(repeats):
-            change_one_field(app, customer_id, rep_id)
-            status, page, sent, received, elapsed = device.pull(cursor, PULL_LIMIT)
-            assert status == 200 and len(page["changes"]) == 1, page
-            cursor = page["cursor"]
-            sizes.append(sent + received)
-            times.append(elapsed)
-            server_times.append(_server_pull_seconds(app, rep_id, device.client_id, cursor))
-    times.sort()
-    server_times.sort()
-    median = times[len(times) // 2]
-    results.add(f"incremental_{backend}_{scale}x", max(sizes), "bytes on the wire",
-                note=(f"request+gzip response, one field of one customer; round trip "
-                      f"{median * 1000:.1f} ms, engine pull() "
-                      f"{server_times[len(server_times) // 2] * 1000:.1f} ms median"),
-                round_trip_ms=round(median * 1000, 2),
-                engine_ms=round(server_times[len(server_times) // 2] * 1000, 2))
+        for verify, name in ((False, "incremental"), (True, "incremental_verified")):
+            sizes, times, server_times = [], [], []
+            for _ in range(repeats):
+                change_one_field(app, customer_id, rep_id)
+                status, page, sent, received, elapsed = device.pull(cursor, PULL_LIMIT,
+                                                                    verify)
+                assert status == 200 and len(page["changes"]) == 1, page
+                assert (page["checksum"] is not None) == verify, page
+                sizes.append(sent + received)
+                times.append(elapsed)
+                # The same pull (the one change) in process: the engine's share.
+                server_times.append(_server_pull_seconds(app, rep_id, device.client_id,
+                                                         cursor, verify))
+                cursor = page["cursor"]
+            times.sort()
+            server_times.sort()
+            median = times[len(times) // 2]
+            engine = server_times[len(server_times) // 2]
+            what = "verify true: with the scope checksum" if verify else \
+                "verify false: the phone's routine pull"
+            results.add(f"{name}_{backend}_{scale}x", max(sizes), "bytes on the wire",
+                        note=(f"{what}; request+gzip response, one field of one customer; "
+                              f"round trip {median * 1000:.1f} ms, engine pull() "
+                              f"{engine * 1000:.1f} ms median"),
+                        round_trip_ms=round(median * 1000, 2), engine_ms=round(engine * 1000, 2),
+                        verify=verify)
 
 
-def _server_pull_seconds(app, rep_id, client_id, cursor):
-    """The engine's time for a pull with nothing new (checksum queries dominate)."""
+def _server_pull_seconds(app, rep_id, client_id, cursor, verify):
+    """The engine's time for the same pull, in process (no HTTP, no JSON)."""
     from server.access import Access
     from server.extensions import db
     from server.models import User
@@ -147,7 +158,7 @@ def _server_pull_seconds(app, rep_id, client_id, cursor):
     with app.app_context():
         access = Access.for_user(db.session, db.session.get(User, rep_id))
         started = time.perf_counter()
-        pull(db.session, registry, access, client_id, cursor, PULL_LIMIT)
+        pull(db.session, registry, access, client_id, cursor, PULL_LIMIT, verify=verify)
         seconds = time.perf_counter() - started
         db.session.rollback()
         return seconds

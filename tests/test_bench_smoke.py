@@ -18,8 +18,12 @@ def test_push_and_pull_benchmarks_run_on_a_tiny_data_set():
     assert figures["push_sqlite"]["value"] > 0 and figures["push_sqlite"]["raw_rate"] > 0
     assert figures["pull_first_sync_sqlite"]["records"] == 5 + 5 + 5
     assert figures["pull_wire_sqlite"]["bytes"] > 0
-    # One changed field travels as a small message, whatever the data size.
+    # One changed field travels as a small message, whatever the data size: the routine
+    # pull without the scope checksum, and the periodic one with it.
     assert 0 < figures["incremental_sqlite_1x"]["value"] < 2048
+    assert figures["incremental_sqlite_1x"]["verify"] is False
+    assert 0 < figures["incremental_verified_sqlite_1x"]["value"] < 2048
+    assert figures["incremental_verified_sqlite_1x"]["verify"] is True
 
 
 def test_result_lines_follow_the_documented_shape(capsys):
