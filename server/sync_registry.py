@@ -41,7 +41,8 @@ def _validator(schema_class):
     # fields are checked one by one; anything else (an unknown or misnamed field, an
     # error, a create, a schema with @validates...) goes through schema.load, which
     # then reports it in marshmallow's words.
-    by_field = {} if any(schema._hooks.values()) else {
+    hooks = getattr(schema, "_hooks", None)  # marshmallow's registry of @validates... hooks
+    by_field = {} if hooks is None or any(hooks.values()) else {
         name: field for name, field in schema.load_fields.items() if field.data_key is None}
 
     def validate(fields, creating):
