@@ -12,13 +12,18 @@ import subprocess
 import sqlalchemy as sa
 
 
-def backup_sqlite(database_path, backup_path):
-    source = sqlite3.connect(database_path)
-    target = sqlite3.connect(backup_path)
+def _copy_sqlite(source_path, target_path):
+    """Page by page through the online backup API: consistent while others write."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
     with target:
         source.backup(target)
     target.close()
     source.close()
+
+
+def backup_sqlite(database_path, backup_path):
+    _copy_sqlite(database_path, backup_path)
 
 
 def restore_sqlite(backup_path, database_path):
@@ -26,12 +31,7 @@ def restore_sqlite(backup_path, database_path):
     for suffix in ("-wal", "-shm"):
         if os.path.exists(database_path + suffix):
             os.remove(database_path + suffix)
-    source = sqlite3.connect(backup_path)
-    target = sqlite3.connect(database_path)
-    with target:
-        source.backup(target)
-    target.close()
-    source.close()
+    _copy_sqlite(backup_path, database_path)
 
 
 def _pg_args(url):
