@@ -159,3 +159,52 @@ def test_queued_children_are_sent_after_their_new_customer(client, org, auth):
     db.session.expire_all()
     assert db.session.get(Contact, contact).customer_id == customer
     assert db.session.get(Customer, customer).city == "Wuxi"
+
+
+def test_rows_editing_different_fields_share_one_update_and_keep_every_type(
+        client, org, auth):
+    """The queued updates of one table go out as one statement (on PostgreSQL one JSON
+    document of rows): amounts, times, dates, lists, booleans, nulls and awkward text
+    must come back exactly, and the fields a row did not change must stay as they were."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from server.models import Task
+
+    device = Device(client, auth.headers(org.rep1))
+    customer = new_id()
+    visits, tasks = [new_id() for _ in range(3)], [new_id() for _ in range(3)]
+    device.push(
+        device.put("customers", customer, {"name": "Acme"}),
+        *[device.put("visits", key, {"customer_id": customer, "type": "customer_visit",
+                                     "occurred_at": "2026-11-20T09:00:00Z",
+                                     "notes": "before", "cost_amount": 10})
+          for key in visits],
+        *[device.put("tasks", key, {"customer_id": customer, "what": "before",
+                                    "due_date": "2026-12-01"}) for key in tasks])
+    awkward = 'a "quoted" \\ back\nslash, 中文 and \u2028 and emoji 🚚'
+    edits = [
+        device.put("visits", visits[0], {"cost_amount": 12.5, "notes": awkward}, base={}),
+        device.put("visits", visits[1], {"occurred_at": "2026-11-21T17:30:05.250Z",
+                                         "contact_ids": [customer]}, base={}),
+        device.put("visits", visits[2], {"duration_minutes": 90}, base={}),
+        device.put("tasks", tasks[0], {"due_date": "2027-01-31", "done": True}, base={}),
+        device.put("tasks", tasks[1], {"due_date": None}, base={}),
+        device.put("tasks", tasks[2], {"what": awkward}, base={})]
+    result = device.push(*edits)
+    assert [r["status"] for r in result["results"]] == ["applied"] * 6, result
+    db.session.expire_all()
+    first, second, third = (db.session.get(Visit, key) for key in visits)
+    assert (first.cost_amount, first.notes, first.duration_minutes) == (
+        Decimal("12.50"), awkward, 0)
+    assert second.occurred_at == datetime(2026, 11, 21, 17, 30, 5, 250000, tzinfo=UTC)
+    assert (second.contact_ids, second.notes, second.cost_amount) == (
+        [customer], "before", Decimal("10.00"))
+    assert (third.duration_minutes, third.notes) == (90, "before")
+    done, undated, renamed = (db.session.get(Task, key) for key in tasks)
+    assert (done.due_date, done.done, done.what) == (date(2027, 1, 31), True, "before")
+    assert (undated.due_date, undated.done) == (None, False)
+    assert (renamed.what, renamed.due_date) == (awkward, date(2026, 12, 1))
+    assert first.seq == result["results"][0]["seq"]
+    assert first.field_versions["notes"] == edits[0]["hlc"]
+    assert first.field_versions["type"] != edits[0]["hlc"]  # untouched: still the create's
