@@ -150,6 +150,7 @@ class ChangeSet:
         self.now = now
         self.clock = hlcs.Clock("server", now)
         self.mutation_id = None
+        self._time = None  # the transaction's time, taken at its first write
         self._next = None
         self._checksum_delta = {}
         self._audit_rows = []  # written in one statement by finish()
@@ -231,7 +232,10 @@ class ChangeSet:
 
     # -- helpers ---------------------------------------------------------------------
     def _now(self):
-        return datetime.fromtimestamp(self.now(), UTC)
+        """The transaction's time: every row it writes and audits carries the same."""
+        if self._time is None:
+            self._time = datetime.fromtimestamp(self.now(), UTC)
+        return self._time
 
     def _load(self, spec, key):
         cached = self._rows.get((spec.name, key), _MISSING)
@@ -254,8 +258,7 @@ class ChangeSet:
             todo = sorted({key for key in keys if (table_name, key) not in self._rows})
             for start in range(0, len(todo), 500):
                 chunk = todo[start:start + 500]
-                for row in self.conn.execute(sa.select(spec.table)
-                                             .where(spec.table.c.id.in_(chunk))):
+                for row in self.conn.execute(_select_many(spec), {"_keys": chunk}):
                     self._rows[table_name, row.id] = row._asdict()
                 for key in chunk:
                     self._rows.setdefault((table_name, key), None)
@@ -553,10 +556,21 @@ _SELECTS = {}
 def _select_one(spec):
     """``SELECT * FROM table WHERE id = :_key``, built once per table (the key travels as
     a parameter, so SQLAlchemy reuses the compiled form)."""
-    statement = _SELECTS.get(spec.table)
+    key = (spec.table, "one")
+    statement = _SELECTS.get(key)
     if statement is None:
-        statement = _SELECTS[spec.table] = sa.select(spec.table).where(
+        statement = _SELECTS[key] = sa.select(spec.table).where(
             spec.table.c.id == sa.bindparam("_key"))
+    return statement
+
+
+def _select_many(spec):
+    """``SELECT * FROM table WHERE id IN (:_keys)``, built once per table."""
+    key = (spec.table, "many")
+    statement = _SELECTS.get(key)
+    if statement is None:
+        statement = _SELECTS[key] = sa.select(spec.table).where(
+            spec.table.c.id.in_(sa.bindparam("_keys", expanding=True)))
     return statement
 
 
