@@ -19,6 +19,7 @@ from sync.engine import Rejected
 from .models import Customer, CustomerShare, Team, User
 
 PERSONAL_TABLES = frozenset({"contact_personal"})
+OWNED_TABLES = {"customers": "customer", "opportunities": "deal"}  # have an owner_id
 # row_filter's lookups of a record's customer (and share), aliased so that they never
 # clash with the statement's own tables; made once (a new alias builds its column
 # collection: ~0.1 ms a time).
@@ -130,7 +131,7 @@ class Access:
                 raise Rejected("forbidden", "Only admins edit the stage template")
             return
         if table_name == "customers" and op == "create":
-            self._check_new_customer(values)
+            self._check_owner(session, table_name, values.get("owner_id", self.user_id), None)
             # An earlier mutation may have asked about this id before it existed.
             for personal in (False, True):
                 self._readable.pop((personal, customer_id), None)
@@ -139,24 +140,32 @@ class Access:
             exists = session.get(Customer, customer_id) is not None
             raise Rejected("out_of_scope" if exists else "not_found",
                            "This customer is not (or no longer) in your accounts")
-        if table_name == "customers":
-            self._check_customer_change(session, before["owner_id"], values, op)
-
-    def _check_new_customer(self, values):
-        owner = values.get("owner_id", self.user_id)
-        if self.role == "rep" and owner != self.user_id:
-            raise Rejected("forbidden", "A rep creates customers for themselves")
-
-    def _check_customer_change(self, session, owner_id, values, op):
-        if op == "delete" and self.role == "rep" and owner_id != self.user_id:
+        if table_name in OWNED_TABLES and "owner_id" in values:
+            self._check_owner(session, table_name, values["owner_id"], before)
+        if table_name == "customers" and op == "delete" and self.role == "rep" \
+                and before["owner_id"] != self.user_id:
             raise Rejected("forbidden", "Only the owner, a manager or an admin deletes a customer")
-        if "owner_id" in values and self.role == "rep":
-            raise Rejected("forbidden", "Only a manager or an admin reassigns a customer")
-        if "owner_id" in values and self.role == "manager":
-            new_owner = session.get(User, values["owner_id"])
-            if new_owner is None or (new_owner.team_id not in self.managed_team_ids
-                                     and new_owner.id != self.user_id):
-                raise Rejected("forbidden", "A manager reassigns only within their team")
+
+    def _check_owner(self, session, table_name, owner_id, before):
+        """Who may make a customer or a deal someone's: the owner is whose accounts,
+        pipeline and forecast it counts in. A rep makes them for themselves and never
+        hands them on; a manager gives them to themselves or their teams' members; an
+        admin to any active user."""
+        if before is not None and owner_id == before["owner_id"]:
+            return
+        what = OWNED_TABLES[table_name]
+        if self.role == "rep":
+            if before is None and owner_id == self.user_id:
+                return
+            raise Rejected("forbidden", f"A rep makes {what}s for themselves; only a manager "
+                                        f"or an admin reassigns a {what}")
+        owner = session.get(User, owner_id) if isinstance(owner_id, str) else None
+        if owner is None or not owner.active:
+            raise Rejected("invalid", "No such user",
+                           {"owner_id": ["No active user with this id."]})
+        if self.role == "manager" and owner.id != self.user_id \
+                and owner.team_id not in self.managed_team_ids:
+            raise Rejected("forbidden", f"A manager gives a {what} only to their teams' members")
 
 
 def visible_users(session, customer_id, owner_id=None):

@@ -1,7 +1,8 @@
 """Every access rule of docs/access.md, each attacked through the REST API."""
 
 import pytest
-from api_helpers import API, assert_error, contact, customer, opportunity, personal, task, visit
+from api_helpers import (API, assert_error, contact, customer, new_id, opportunity, personal,
+                         task, visit)
 
 
 @pytest.fixture
@@ -196,3 +197,51 @@ def test_who_reads_which_users(client, auth, org):
     assert_error(client.get(f"{API}/users/{org.rep2.id}", headers=auth.headers(org.rep1)), 404)
     assert_error(client.get(f"{API}/users/{org.rep_b.id}", headers=auth.headers(org.manager)),
                  404)
+
+
+def test_deals_are_handed_on_by_the_same_rule_as_customers(client, auth, org, world):
+    """A deal's owner decides whose pipeline and forecast it counts in: a rep cannot
+    create one for a colleague or hand theirs on; a manager hands deals within their
+    teams; an admin to any active user; nobody to a user who does not exist."""
+    key, deal = world["rep1"]["customers"], world["rep1"]["opportunities"]
+    rep1, manager, admin = (auth.headers(u) for u in (org.rep1, org.manager, org.admin))
+
+    def hand(headers, owner_id):
+        return client.patch(f"{API}/opportunities/{deal}", headers=headers,
+                            json={"owner_id": owner_id})
+
+    assert_error(client.post(f"{API}/opportunities", headers=rep1, json={
+        "customer_id": key, "name": "For a colleague", "owner_id": org.rep2.id}), 403)
+    assert_error(hand(rep1, org.rep2.id), 403)
+    assert hand(rep1, org.rep1.id).status_code == 200  # naming the owner it has: no change
+    assert_error(hand(manager, org.rep_b.id), 403)
+    assert_error(hand(manager, new_id()), 422)
+    assert hand(manager, org.rep2.id).get_json()["owner_id"] == org.rep2.id
+    assert_error(hand(admin, new_id()), 422)
+    assert hand(admin, org.rep_b.id).get_json()["owner_id"] == org.rep_b.id
+    # A rep at a customer shared with them cannot take the deal over either.
+    client.post(f"{API}/customers/{key}/shares", headers=rep1, json={"user_id": org.rep2.id})
+    rep2 = auth.headers(org.rep2)
+    assert client.get(f"{API}/opportunities/{deal}", headers=rep2).status_code == 200
+    assert_error(client.patch(f"{API}/opportunities/{deal}", headers=rep2,
+                              json={"owner_id": org.rep2.id}), 403)
+
+
+def test_a_pushed_deal_for_a_colleague_is_refused(client, auth, org, world):
+    from tests.sync_helpers import Device
+
+    phone = Device(client, auth.headers(org.rep1))
+    deal = new_id()
+    result = phone.push(phone.put("opportunities", deal, {
+        "customer_id": world["rep1"]["customers"], "name": "Sneaky", "owner_id": org.rep2.id}))
+    assert result["results"][0]["status"] == "rejected"
+    assert result["results"][0]["reason"] == "forbidden"
+    assert_error(client.get(f"{API}/opportunities/{deal}", headers=auth.headers(org.rep1)), 404)
+
+
+def test_a_customer_goes_to_no_unknown_user(client, auth, org, world):
+    key = world["rep1"]["customers"]
+    assert_error(client.patch(f"{API}/customers/{key}", headers=auth.headers(org.admin),
+                              json={"owner_id": new_id()}), 422)
+    assert_error(client.post(f"{API}/customers", headers=auth.headers(org.manager),
+                             json={"name": "Elsewhere", "owner_id": org.rep_b.id}), 403)
