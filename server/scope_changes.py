@@ -5,7 +5,9 @@ changing a team's manager all change who may see some customers. Phones hold cop
 so in the same transaction as the change (docs/sync-protocol.md, L4 and evictions):
 
 - every user who no longer sees a customer gets an ``evict`` for it;
-- a customer someone newly sees is re-stamped so its old records reach their phone.
+- a customer someone newly sees is re-stamped so its old records reach their phone;
+- a user whose role goes to or from admin (all customers, or only theirs) has their
+  phones start again from 0 (``restart_phones``) instead of an event per customer.
 """
 
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from sync.engine import Rejected
 
 from . import records
 from .access import visible_users
-from .extensions import db
+from .extensions import db, sync_tables
 from .models import Customer
 
 
@@ -41,6 +43,15 @@ def apply(access, customer_ids, change):
         raise
     db.session.commit()
     return result
+
+
+def restart_phones(changes, user_id):
+    """Send every phone of ``user_id`` back to cursor 0 on its next pull (L2): wipe,
+    keep the outbox, download what the user sees now. The restart point is a fresh seq,
+    above every cursor a phone holds."""
+    clients = sync_tables.clients
+    db.session.execute(sa.update(clients).where(clients.c.user_id == user_id)
+                       .values(restart_below=changes.next_seq()))
 
 
 def _live(customer_ids):

@@ -577,12 +577,17 @@ def _select_many(spec):
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def _checksum_upsert(sums, conn):
+def dialect_insert(table, conn):
+    """An INSERT that can say ``ON CONFLICT`` on the connection's database."""
     try:
-        insert = _UPSERTS[conn.dialect.name](sums)
+        return _UPSERTS[conn.dialect.name](table)
     except KeyError:
         raise RuntimeError(f"The sync engine supports {' and '.join(_UPSERTS)}, "
                            f"not {conn.dialect.name}") from None
+
+
+def _checksum_upsert(sums, conn):
+    insert = dialect_insert(sums, conn)
     added = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[sums.c.customer_id, sums.c.table_name],

@@ -1,12 +1,22 @@
 """Pull: the changes a user's phone lacks since its cursor (docs/sync-protocol.md, L1-L5)."""
 
 import heapq
-from datetime import date, datetime
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .engine import CHECKSUM_MOD, GLOBAL_SCOPE, checksum_bucket, format_checksum, wire
+from .engine import (
+    CHECKSUM_MOD,
+    GLOBAL_SCOPE,
+    checksum_bucket,
+    dialect_insert,
+    format_checksum,
+    wire,
+)
+from .push import ClientMismatch
 
 DEFAULT_LIMIT = 500
 EMPTY = (None, "", [], {})
@@ -15,24 +25,31 @@ _HALF_BITS = 24  # checksum buckets are summed as two halves of 24 bits
 assert CHECKSUM_MOD == 1 << (2 * _HALF_BITS)
 
 
-def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, verify=True):
+def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, verify=True,
+         now=time.time):
     """One page of changes after ``cursor`` for ``policy``'s user.
 
     ``verify``: the last page carries the scope ``checksum`` and ``count`` (a sum over
     every customer in scope, so O(customers in scope)). Without it they are ``None`` and
     nothing of the kind is computed: a routine pull costs O(changes) (L5).
+
+    A pull from cursor 0 records where the phone's download began (``sync_clients``):
+    the caller commits.
     """
     sync = registry.sync
-    # Read the client's last id before the head: every mutation it counts then has a
-    # seq at or below the head, so a phone that drops acknowledged mutations from its
-    # outbox on this answer also receives their effects in it.
-    last_mutation_id = _last_mutation_id(session, registry, client_id)
+    # Read the client's row before the head: every mutation it counts then has a seq at
+    # or below the head, so a phone that drops acknowledged mutations from its outbox
+    # on this answer also receives their effects in it.
+    client = _client_state(session, registry, policy, client_id)
+    last_mutation_id = client.last_mutation_id
     state = session.execute(sa.select(sync.state.c.seq, sync.state.c.pruned_seq)).one()
     cursor = cursor or 0  # L1
-    if 0 < cursor < state.pruned_seq:  # L2
+    if _must_restart(cursor, client, state.pruned_seq):  # L2
         return {"reset": True, "cursor": 0, "more": True, "changes": [],
                 "last_mutation_id": last_mutation_id}
     head = state.seq
+    if cursor == 0:
+        _download_begins(session, registry, policy, client_id, head, now)
     conn = session.connection()  # Core statements: no ORM layer for plain rows
     # After a first sync few rows lie past the cursor: each row's customer is looked up
     # (the policy's row_filter) instead of listing every customer in scope per statement.
@@ -202,11 +219,52 @@ def _evictions(conn, events, policy, cursor, end):
             for seq, customer_id in rows]
 
 
-def _last_mutation_id(session, registry, client_id):
+@dataclass(frozen=True)
+class _Client:
+    """What the pull needs of a phone's ``sync_clients`` row (blank for a new phone)."""
+
+    user_id: str | None = None
+    last_mutation_id: int = 0
+    download_from: int | None = None  # head when its latest download from 0 began
+    restart_below: int = 0
+
+
+def _client_state(session, registry, policy, client_id):
+    """The phone's ``sync_clients`` row (or a new phone's blank one); a client id
+    registered to another user is refused, as on push."""
     clients = registry.sync.clients
-    last = session.scalar(sa.select(clients.c.last_mutation_id)
-                          .where(clients.c.client_id == client_id))
-    return last or 0
+    row = session.execute(sa.select(
+        clients.c.user_id, clients.c.last_mutation_id, clients.c.download_from,
+        clients.c.restart_below).where(clients.c.client_id == client_id)).first()
+    if row is None:
+        return _Client()
+    if row.user_id != policy.user_id:
+        raise ClientMismatch("This client id belongs to another user")
+    return _Client(**row._mapping)
+
+
+def _must_restart(cursor, client, pruned_seq):
+    """L2: a cursor below the pruned seq (tombstones it may lack are gone) or below the
+    user's restart point (everything they see changed) starts again from 0, unless
+    the phone's current download from 0 began after that point: it never held what
+    was pruned or seen before."""
+    threshold = max(pruned_seq, client.restart_below)
+    began = client.download_from
+    return 0 < cursor < threshold and (began is None or began < threshold)
+
+
+def _download_begins(session, registry, policy, client_id, head, now):
+    """Remember where this download from 0 began (a new phone gets its row now; two
+    first pulls at once must not collide, hence the upsert)."""
+    clients = registry.sync.clients
+    seen = datetime.fromtimestamp(now(), UTC)
+    insert = dialect_insert(clients, session.connection()).values(
+        client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
+        last_seen_at=seen, download_from=head)
+    session.execute(insert.on_conflict_do_update(
+        index_elements=[clients.c.client_id], set_={"download_from": head,
+                                                    "last_seen_at": seen},
+        where=clients.c.user_id == policy.user_id))
 
 
 def scope_checksum(session, registry, policy):

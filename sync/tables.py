@@ -39,6 +39,12 @@ def define_sync_tables(metadata):
         sa.Column("last_mutation_id", sa.BigInteger, nullable=False, default=0),
         sa.Column("created_at", when, nullable=False),
         sa.Column("last_seen_at", when, nullable=False),
+        # The head when this phone's latest download from cursor 0 began: its pages may
+        # pass below the pruned seq without being sent back to 0 (L2).
+        sa.Column("download_from", sa.BigInteger),
+        # Cursors below this start again from 0: everything the user sees changed (L2).
+        sa.Column("restart_below", sa.BigInteger, nullable=False, default=0,
+                  server_default="0"),
     )
     results = sa.Table(
         "sync_results", metadata,

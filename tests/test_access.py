@@ -1,8 +1,17 @@
 """Every access rule of docs/access.md, each attacked through the REST API."""
 
 import pytest
-from api_helpers import (API, assert_error, contact, customer, new_id, opportunity, personal,
-                         task, visit)
+from api_helpers import (
+    API,
+    assert_error,
+    contact,
+    customer,
+    new_id,
+    opportunity,
+    personal,
+    task,
+    visit,
+)
 
 
 @pytest.fixture

@@ -138,3 +138,39 @@ def test_sync_prune_command(runner, org):
     result = runner.invoke(args=["sync-prune", "--days", "30"])
     assert result.exit_code == 0, result.output
     assert "pruned_seq" in result.output
+
+
+def test_a_first_sync_after_a_prune_completes(app, client, org, auth):
+    """Pruning forgets old tombstones and resets cursors older than them; a phone that
+    starts downloading from 0 afterwards passes through such cursors page by page and
+    must not be sent back to the start (it never held those records)."""
+    from server.access import SYSTEM
+    from server.sync_registry import registry
+    from sync.prune import prune
+
+    writer = Device(client, auth.headers(org.rep1))
+    customers = [new_id() for _ in range(6)]
+    writer.push(*[writer.put("customers", key, {"name": f"Old {n}"})
+                  for n, key in enumerate(customers)])
+    writer.push(writer.delete("customers", customers[0]))
+    counts = prune(db.session, registry, SYSTEM, datetime.now(UTC) + timedelta(seconds=1))
+    db.session.commit()
+    assert counts["pruned_seq"] > 0
+    fresh = Device(client, auth.headers(org.rep1), "new-phone")
+    changes, page = fresh.pull(limit=2)
+    assert {c["id"] for c in changes if c["table"] == "customers"} == set(customers[1:])
+    assert page["checksum"] is not None and page["count"] == 5
+    # The writer's cursor is older than the prune: it is told to start again.
+    stale = client.post("/api/v1/sync/pull", headers=writer.headers, json={
+        "schema_version": 1, "client_id": writer.client_id, "cursor": 1, "limit": 2})
+    assert stale.get_json()["reset"] is True
+
+
+def test_a_client_id_belongs_to_one_user_on_pull_as_on_push(client, org, auth):
+    phone = Device(client, auth.headers(org.rep1))
+    phone.push(phone.put("customers", new_id(), {"name": "Acme"}))
+    phone.pull()
+    response = client.post("/api/v1/sync/pull", headers=auth.headers(org.rep2), json={
+        "schema_version": 1, "client_id": phone.client_id, "cursor": 0, "limit": 10})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == 403

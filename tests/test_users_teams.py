@@ -161,3 +161,40 @@ def test_changing_a_teams_manager_moves_the_teams_customers(client, auth, org):
     assert _pulled(old_phone)[0] == {key}
     evicted, customers, tables = _pulled(new_phone)
     assert customers == {key} and "contact_personal" in tables
+
+
+def test_a_role_to_or_from_admin_starts_their_phones_again(client, auth, org):
+    """An admin sees every customer, anyone else only theirs: rather than an event per
+    customer, the user's phones start again from 0 on their next sync (the outbox
+    stays) and then hold exactly what the new role sees."""
+    from conftest import PASSWORD
+    from sync_helpers import make_client
+
+    mine = customer(client, auth.headers(org.rep1), "Of rep1")["id"]
+    theirs = customer(client, auth.headers(org.rep_b), "Of rep_b")["id"]
+    admin = auth.headers(org.admin)
+    phone = make_client(client, org.rep_b, PASSWORD)
+    phone.sync()
+    assert set(phone.query("customers")) == {theirs}
+
+    promoted = client.patch(f"{API}/users/{org.rep_b.id}", headers=admin,
+                            json={"role": "admin"})
+    assert promoted.status_code == 200
+    phone.sync()
+    assert set(phone.query("customers")) == {mine, theirs}
+
+    phone.put("customers", theirs, {"city": "Harbin"})  # made while still an admin
+    demoted = client.patch(f"{API}/users/{org.rep_b.id}", headers=admin, json={"role": "rep"})
+    assert demoted.status_code == 200
+    phone.sync()
+    assert set(phone.query("customers")) == {theirs}
+    assert phone.get("customers", theirs)["city"] == "Harbin"
+    assert phone.checksum() == phone.pull(verify=True)["checksum"]
+    # A change of role that changes nothing seen (a rep made manager of no team) leaves
+    # the phones alone.
+    client.patch(f"{API}/users/{org.rep_b.id}", headers=admin, json={"role": "manager"})
+    before = len(phone.transport.sent)
+    phone.sync()
+    cursors = [body["cursor"] for path, body in phone.transport.sent[before:]
+               if path.endswith("/sync/pull")]
+    assert cursors and 0 not in cursors and set(phone.query("customers")) == {theirs}

@@ -162,6 +162,7 @@ def _check_version():
 @jwt_required()
 @bp.arguments(PushSchema)
 @bp.response(200, PushResultSchema)
+@bp.alt_response(403, description="The client id belongs to another user")
 @bp.alt_response(409, description="mutation_gap: ids do not continue from the server's")
 @bp.alt_response(426, description="schema_version not supported: update the app")
 @bp.doc(security=[{"bearerAuth": []}])
@@ -187,14 +188,19 @@ def push(body):
 @jwt_required()
 @bp.arguments(PullSchema)
 @bp.response(200, PullResultSchema)
+@bp.alt_response(403, description="The client id belongs to another user")
 @bp.alt_response(426, description="schema_version not supported: update the app")
 @bp.doc(security=[{"bearerAuth": []}])
 def pull(body):
     """The changes after ``cursor`` among the records this user may see, a page at a time."""
     access = Access.for_user(db.session, current_user)
-    result = pulling.pull(db.session, registry, access, body["client_id"], body.get("cursor"),
-                          body["limit"], verify=body["verify"])
-    db.session.rollback()  # read only
+    try:
+        result = pulling.pull(db.session, registry, access, body["client_id"],
+                              body.get("cursor"), body["limit"], verify=body["verify"])
+    except pushing.ClientMismatch as mismatch:
+        db.session.rollback()
+        raise ApiError(403, str(mismatch)) from None
+    db.session.commit()  # a pull from 0 records where the phone's download began
     return _json({"schema_version": SCHEMA_VERSION, **result})
 
 

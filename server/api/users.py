@@ -169,14 +169,21 @@ def update_user(data, key):
     if "password" in data:
         data["password_hash"] = hash_password(data.pop("password"))
     moves_team = "team_id" in data and data["team_id"] != user.team_id
-    if not moves_team:
+    # To or from admin, everything the user sees changes: their phones start again.
+    restarts = "role" in data and (data["role"] == "admin") != (user.role == "admin")
+    if not moves_team and not restarts:
         _assign(user, data)
         db.session.commit()
         return user
-    affected = scope_changes.owned_by({user.id})
+    affected = scope_changes.owned_by({user.id}) if moves_team else set()
     db.session.rollback()  # nothing pending: scope_changes starts its own transaction
-    scope_changes.apply(access, affected, lambda _changes: _assign(
-        db.session.get(User, str(key)), data))
+
+    def change(changes):
+        _assign(db.session.get(User, str(key)), data)
+        if restarts:
+            scope_changes.restart_phones(changes, str(key))
+
+    scope_changes.apply(access, affected, change)
     return db.session.get(User, str(key))
 
 
