@@ -108,6 +108,8 @@ def _spec(name, model, schema_class, scope_column):
         scope_column=scope_column, on_create=ON_CREATE.get(name),
         before_write=BEFORE_WRITE.get(name), after_write=AFTER_WRITE.get(name),
         sensitive=name == "contact_personal",
+        # Personal data about a contact goes with the contact.
+        deleted_with="contacts" if name == "contact_personal" else None,
         # Conflict records are the engine's: seen as the record they are about.
         about_column="table_name" if name == "conflicts" else None,
         creatable=name != "conflicts",

@@ -67,6 +67,9 @@ class TableSpec:
     deletable: bool = True  # False: never deleted by a writer (only with its customer)
     on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
     cascade_from_customer: bool = True  # tombstoned when its customer is deleted
+    # A record that shares its id with a record of this other table and means nothing
+    # without it (a contact's personal data): tombstoned when that record is.
+    deleted_with: str | None = None
     # Domain rules that need the database, called as (changeset, key, row before or None
     # on create, values). ``before_write`` may raise Rejected (e.g. a stale promotion
     # request) and may add server-computed fields to ``values`` (they are written and
@@ -483,7 +486,15 @@ class ChangeSet:
         seq = self._tombstone(spec, key, row, customer_id)
         if spec.scope_column == "id":
             self._cascade(key)
+        self._tombstone_companions(spec, key, customer_id)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
+
+    def _tombstone_companions(self, spec, key, customer_id):
+        for other in self.registry.specs.values():
+            if other.deleted_with == spec.name:
+                row = self._load(other, key)
+                if row is not None and not row["deleted"]:
+                    self._tombstone(other, key, row, customer_id)
 
     def _tombstone(self, spec, key, row, customer_id):
         seq = self.next_seq()

@@ -61,3 +61,28 @@ def test_personal_data_must_belong_to_a_live_contact(client, auth, org):
                  {"id": person["id"], "customer_id": other},
                  {"customer_id": key}):
         assert_error(client.post(f"{API}/contact-personal", headers=headers, json=body), 422)
+
+
+def test_deleting_a_contact_deletes_the_personal_data_about_them(client, auth, org):
+    """Even when a rep the customer is shared with (who never sees personal data)
+    deletes the contact: nothing personal about someone gone from the chain lingers,
+    on the server or, through the tombstone, on the owner's phone."""
+    from sync_helpers import Device
+
+    owner, shared = auth.headers(org.rep1), auth.headers(org.rep2)
+    key = customer(client, owner)["id"]
+    client.post(f"{API}/customers/{key}/shares", headers=owner, json={"user_id": org.rep2.id})
+    person = contact(client, owner, key)
+    personal(client, owner, person, hometown="Yangzhou")
+    kept = contact(client, owner, key, name="Stays")
+    personal(client, owner, kept, hometown="Wuxi")
+    phone = Device(client, owner)
+    phone.pull()
+
+    assert client.delete(f"{API}/contacts/{person['id']}", headers=shared).status_code == 204
+    assert_error(client.get(f"{API}/contact-personal/{person['id']}", headers=owner), 404)
+    assert client.get(f"{API}/contact-personal/{kept['id']}", headers=owner).status_code == 200
+    changes, page = phone.pull()
+    assert {(c["table"], c["id"]) for c in changes if c["op"] == "del"} == {
+        ("contacts", person["id"]), ("contact_personal", person["id"])}
+    assert page["count"] == Device(client, owner, "fresh").pull()[1]["count"]

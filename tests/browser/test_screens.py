@@ -162,3 +162,43 @@ def test_owner_edits_personal_data_and_key_account_rating(server, phone):
     row = server.query("SELECT is_key_account, key_account_criteria FROM customers WHERE id = ?",
                        customer_id)
     assert row[0][0] == 1 and json.loads(row[0][1]) == {"purchase_volume": 4}
+
+
+def test_a_rep_deletes_a_contact_and_a_visit(server, phone):
+    """A contact who left and a visit logged at the wrong customer can be deleted (after
+    a confirmation); the contact's personal data goes with them on the server."""
+    customer_id = server.create_customer("rep1@demo", f"Deletes {uuid.uuid4().hex[:6]}")
+    contact_id, visit_id = str(uuid.uuid4()), str(uuid.uuid4())
+    result = server.push("rep1@demo", [
+        {"op": "put", "table": "contacts", "key": contact_id, "hlc": "1763800000000-00000-testseed",
+         "fields": {"customer_id": customer_id, "name": "Gone Soon"}, "base": {}},
+        {"op": "put", "table": "contact_personal", "key": contact_id,
+         "hlc": "1763800000001-00000-testseed",
+         "fields": {"customer_id": customer_id, "hometown": "Yangzhou"}, "base": {}},
+        {"op": "put", "table": "visits", "key": visit_id, "hlc": "1763800000002-00000-testseed",
+         "fields": {"customer_id": customer_id, "type": "customer_visit",
+                    "occurred_at": "2026-11-20T09:00:00Z", "purpose": "Wrong customer"},
+         "base": {}}])
+    assert [r["status"] for r in result["results"]] == ["applied"] * 3, result
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.goto(f"{server.url}/#/c/{customer_id}/chain")
+    card = page.get_by_test_id("contact-card").filter(has_text="Gone Soon")
+    card.get_by_role("button", name="Edit").click()
+    _check(page)
+    page.get_by_test_id("contact-delete").click()
+    card.wait_for(state="detached")
+    page.goto(f"{server.url}/#/c/{customer_id}")
+    page.get_by_text("Visits (1)").click()
+    _check(page)
+    page.get_by_test_id("visit-delete").click()
+    page.get_by_text("Visits (0)").wait_for()
+    assert len(asked) == 2 and "Gone Soon" in asked[0]
+    wait_pending(page, 2)
+    sync(page)
+    for table in ("contacts", "contact_personal", "visits"):
+        key = visit_id if table == "visits" else contact_id
+        assert server.query(f"SELECT deleted FROM {table} WHERE id = ?", key) == [(1,)], table

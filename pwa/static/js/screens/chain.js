@@ -3,7 +3,7 @@
 // only when the pull delivered it (owner rep, their manager, admins).
 
 import { html, useState } from "../../vendor/preact.js";
-import { get, ofCustomer, save, newId } from "../store.js";
+import { get, ofCustomer, save, newId, remove } from "../store.js";
 import { t, label, options, lang } from "../i18n.js";
 import { useData, Field, Header, Section } from "../ui.js";
 import { KEY_CONTACT_ROLES } from "../vocab.js";
@@ -11,7 +11,7 @@ import { PERSONAL, fieldLabel } from "../fields.js";
 
 const LEVELS = ["executive", "management", "operations", null];
 
-function ContactForm({ initial, customerId, onDone }) {
+function ContactForm({ initial, customerId, existing, onDone }) {
   const [d, setD] = useState(initial);
   const set = (k) => (v) => setD({ ...d, [k]: v });
   const toggleRole = (role, on) => setD({ ...d, roles: on ? [...d.roles, role] : d.roles.filter((r) => r !== role) });
@@ -20,6 +20,12 @@ function ContactForm({ initial, customerId, onDone }) {
     if (!d.name.trim()) return;
     const { id, ...values } = d;
     await save({ table: "contacts", id, values: { ...values, customer_id: customerId } });
+    onDone();
+  };
+  // The server deletes the personal data about them with the contact.
+  const drop = async () => {
+    if (!window.confirm(t("confirmDeleteContact", { name: initial.name }))) return;
+    await remove("contacts", d.id);
     onDone();
   };
   return html`<form class="card" onSubmit=${submit} data-testid="contact-form">
@@ -37,6 +43,7 @@ function ContactForm({ initial, customerId, onDone }) {
     </fieldset>
     <div class="actions"><button type="button" onClick=${onDone}>${t("cancel")}</button>
       <button class="primary" type="submit" data-testid="contact-save">${t("save")}</button></div>
+    ${existing && html`<button type="button" class="danger wide" data-testid="contact-delete" onClick=${drop}>${t("deleteContact")}</button>`}
   </form>`;
 }
 
@@ -92,7 +99,8 @@ export default function Chain({ id: customerId, user }) {
       <dt>${t("missingRoles")}</dt><dd data-testid="missing-roles">${missing.length
         ? missing.map((r) => html`<span class="pill missing">${label("contact_roles", r)}</span>`) : t("none")}</dd>
     </dl>
-    ${editing ? html`<${ContactForm} key=${editing.id} initial=${editing} customerId=${customerId} onDone=${() => setEditing(null)} />`
+    ${editing ? html`<${ContactForm} key=${editing.id} initial=${editing} customerId=${customerId}
+        existing=${contacts.some((c) => c.id === editing.id)} onDone=${() => setEditing(null)} />`
       : html`<button class="wide primary" data-testid="add-contact" onClick=${() => setEditing(blank)}>${t("addContact")}</button>`}
     ${!contacts.length && html`<p class="muted">${t("noContacts")}</p>`}
     ${LEVELS.map((level) => {

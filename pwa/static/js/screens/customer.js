@@ -1,7 +1,7 @@
 // Customer profile: contact details, the four kinds of customer data, quick edit.
 
 import { html, useState } from "../../vendor/preact.js";
-import { get, ofCustomer, save, newId } from "../store.js";
+import { get, ofCustomer, save, newId, remove } from "../store.js";
 import { t, label, fmt, options, lang } from "../i18n.js";
 import { useData, Field, Header, Section } from "../ui.js";
 import { BACKGROUND, OPPORTUNITY_INFO, fieldLabel } from "../fields.js";
@@ -124,7 +124,9 @@ export default function Customer({ id }) {
     <${Section} title=${`${t("visits")} (${data.visits.length})`} open=${false}>
       <ul class="list" data-testid="visit-list">${data.visits.slice(0, 30).map((v) => html`<li class="card" key=${v.id} data-testid="visit-item">
         <strong>${label("activity_types", v.type)}</strong> · ${fmt.datetime(v.occurred_at)}
-        ${v.purpose && html`<div>${t("purpose")}: ${v.purpose}</div>`}<div class="prewrap">${v.notes}</div></li>`)}</ul>
+        ${v.purpose && html`<div>${t("purpose")}: ${v.purpose}</div>`}<div class="prewrap">${v.notes}</div>
+        <button type="button" class="danger" data-testid="visit-delete" aria-label=${t("deleteVisitOf", { when: fmt.datetime(v.occurred_at) })}
+          onClick=${async () => { if (window.confirm(t("confirmDeleteVisit"))) await remove("visits", v.id); }}>${t("deleteVisit")}</button></li>`)}</ul>
     </${Section}>
   </article>`;
 }
