@@ -449,15 +449,15 @@ def _aware(moment):
 # -- 5. project analysis meeting prompts -------------------------------------------------------
 
 def _stance_drops(session, deals):
-    """``{opportunity id: [contacts that turned opponent/non-supporter since its stage
-    began]}``, from the audit trail of contact edits."""
+    """``{opportunity id: [contacts that turned opponent/non-supporter, or were added as
+    one, since its stage began]}``, from the audit trail of contacts."""
     if not deals:
         return {}
     log = sync_tables.change_log
     earliest = min(d.stage_entered_at or d.created_at for d in deals)
     rows = session.execute(sa.select(log.c.record_id, log.c.customer_id, log.c.changes,
                                      log.c.at, log.c.user_id).where(
-        log.c.table_name == "contacts", log.c.op == "update",
+        log.c.table_name == "contacts", log.c.op.in_(("create", "update")),
         log.c.customer_id.in_(sorted({d.customer_id for d in deals})), log.c.at >= earliest)
         .order_by(log.c.seq)).all()
     drops = [{"contact_id": row.record_id, "customer_id": row.customer_id,

@@ -104,6 +104,9 @@ def data(app, org):
                                       "stance": "accepting"})
         changes.put("contacts", turncoat, {"stance": "opponent"})
         changes.put("contacts", fan, {"stance": "supporter"})
+        # a newcomer at F's customer who is against us from the start counts too
+        changes.put("contacts", str(uuid.uuid4()), {"customer_id": cust["c2"], "name": "Qin",
+                                                    "stance": "non_supporter"})
         # activity: rep1 a visit (CNY 300) and a gift (CNY 500); rep2 a tech exchange (USD)
         for author, customer_id, kind, cost, currency, gift in (
                 (org.rep1, cust["c1"], "customer_visit", 300, "CNY", 0),
@@ -234,7 +237,9 @@ def test_movement_reps_and_meeting_prompts(client, auth, org, data):
     assert [(m["opportunity_id"], [t["trigger"] for t in m["triggers"]]) for m in meetings] == [
         (data["F"], ["stance_drop", "bid_approaching"]), (data["A"], ["stalled"]),
         (data["G"], ["late"])]
-    assert meetings[0]["triggers"][0]["detail"]["contacts"][0]["stance"] == "opponent"
+    assert [(c["contact_name"], c["stance"]) for c in
+            meetings[0]["triggers"][0]["detail"]["contacts"]] == [
+        ("Wu", "opponent"), ("Qin", "non_supporter")]
     assert meetings[0]["triggers"][1]["detail"] == {"days_to_close": 7}
     assert [item["key"] for item in meetings[0]["agenda"]] == [
         "background", "decision_chain", "dynamics", "strengths", "strategy", "next_actions"]
