@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from .pwa_pages import SCREENSHOTS, login, shot, sync, wait_pending
 from .test_screens import A11Y
@@ -282,3 +283,52 @@ def test_stale_decision_comes_back_refused(server, phone):
     assert "promotions" in refused.inner_text() and "stale" in refused.inner_text()
     mgr.goto(f"{server.url}/#/promotions/{promotion_id}")
     mgr.locator("[data-testid=promotion-detail][data-status=withdrawn]").wait_for()
+
+
+def test_manager_narrows_the_pipeline_to_a_rep_and_a_month(server, phone):
+    """The figures for one rep and one month are the server's for those arguments; the
+    phone keeps them, with the filter they answer, for offline."""
+    token = server.login("manager@demo")["access_token"]
+    rep_id = server.query("SELECT id FROM users WHERE email = 'rep1@demo'")[0][0]
+    month = server.query(
+        "SELECT substr(expected_close_date, 1, 7) FROM opportunities WHERE owner_id = ? "
+        "AND status = 'open' AND expected_close_date IS NOT NULL AND deleted = 0 "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", rep_id)[0][0]
+
+    def expected(**query):
+        r = requests.get(f"{server.url}/api/v1/pipeline/funnel", params=query, timeout=10,
+                         headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        return [m["count"] for m in r.json()["milestones"]]
+
+    def shown():
+        return [int(s.get_attribute("data-count"))
+                for s in page.get_by_test_id("funnel-stage").all()]
+
+    def wait_shown(counts):
+        page.wait_for_function(
+            """counts => JSON.stringify([...document.querySelectorAll('[data-testid=funnel-stage]')]
+                 .map((s) => Number(s.dataset.count))) === JSON.stringify(counts)""", arg=counts)
+
+    everyone, rep_only = expected(), expected(rep_id=rep_id)
+    rep_month = expected(rep_id=rep_id, month=month)
+    assert sum(everyone) > sum(rep_only) > sum(rep_month) > 0
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "manager@demo")
+    page.get_by_test_id("nav-pipeline").click()
+    page.get_by_test_id("pipeline-funnel").wait_for()
+    wait_shown(everyone)
+    page.get_by_test_id("pipeline-rep-filter").select_option(rep_id)
+    wait_shown(rep_only)
+    page.get_by_test_id("pipeline-month").fill(month)
+    wait_shown(rep_month)
+    assert page.evaluate(A11Y) == []
+
+    ctx.set_offline(True)
+    page.reload()
+    page.get_by_test_id("pipeline-funnel").wait_for()
+    assert shown() == rep_month
+    assert page.get_by_test_id("pipeline-month").input_value() == month
+    assert page.get_by_test_id("pipeline-rep-filter").input_value() == rep_id
+    assert page.get_by_test_id("pipeline-rep-filter").is_disabled()

@@ -30,6 +30,7 @@ addStrings({
     gifts: "Gifts", meetingsTitle: "Project analysis meetings to call", agenda: "Agenda", noMeetings: "No meeting needed.",
     loadFailed: "Could not load the figures: {message}", opp_won: "Won", opp_lost: "Lost",
     trig_stalled: "stalled", trig_late: "late", trig_stance_drop: "stance dropped", trig_bid_approaching: "bid approaching",
+    period: "Month", periodHint: "Deals closing that month; empty: every open deal.", repFilter: "Rep", everyone: "Everyone",
   },
   zh: {
     targetMilestone: "晋级到", markLost: "标记为丢单", lostReason: "丢单原因", lostNote: "丢单经过",
@@ -57,6 +58,7 @@ addStrings({
     gifts: "礼品", meetingsTitle: "需要召开的工程分析会", agenda: "议程", noMeetings: "暂无需要召开的会议。",
     loadFailed: "无法加载数据:{message}", opp_won: "赢单", opp_lost: "丢单",
     trig_stalled: "停滞", trig_late: "逾期", trig_stance_drop: "态度转差", trig_bid_approaching: "投标临近",
+    period: "月份", periodHint: "该月预计成交的机会;留空:全部在途机会。", repFilter: "销售代表", everyone: "全部",
   },
 });
 

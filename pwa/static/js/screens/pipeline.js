@@ -92,29 +92,63 @@ function Meetings({ data }) {
         <a class="button wide" href=${`#/c/${encodeURIComponent(m.customer_id)}/opps`}>${t("opportunities")}</a></div></details>`)}</section>`;
 }
 
-/** Fetch every figure; keep each answer with the time it arrived. Offline: keep the cache. */
-async function refresh(cache) {
-  const next = { ...(cache || {}) };
-  const answers = await Promise.allSettled(FIGURES.map((f) => call(`/api/v1/pipeline/${f}`, undefined, "GET")));
+const sameFilter = (a, b) => (a?.month || "") === (b?.month || "") && (a?.rep_id || "") === (b?.rep_id || "");
+
+/** The figures' query string: a month (else all open deals) and a rep (else the scope). */
+function query(filter) {
+  const q = new URLSearchParams();
+  if (filter.month) q.set("month", filter.month);
+  if (filter.rep_id) q.set("rep_id", filter.rep_id);
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Fetch every figure for ``filter``; keep each answer with the time it arrived, and the
+ * filter they answer (figures of another filter are dropped, never shown under this
+ * one). The reps of the unfiltered answer are the rep filter's choices. */
+async function refresh(cache, filter) {
+  const next = sameFilter(cache?.filter, filter) ? { ...(cache || {}) } : { repChoices: cache?.repChoices };
+  next.filter = filter;
+  const answers = await Promise.allSettled(FIGURES.map((f) => call(`/api/v1/pipeline/${f}${query(filter)}`, undefined, "GET")));
   const at = Date.now();
   let failure = null;
   answers.forEach((a, i) => {
     if (a.status === "fulfilled") next[FIGURES[i]] = { at, data: a.value };
     else failure = failure || a.reason;
   });
+  if (!filter.rep_id && next.reps?.at === at) {
+    next.repChoices = (next.reps.data.reps || []).map((r) => ({ value: r.user_id, label: r.name }));
+  }
   await setMeta("pipeline", next);
   return { cache: next, failure };
 }
 
-export default function Pipeline() {
+/** Period and rep (managers and admins); they need the server, so offline they show
+ * which figures the phone holds and cannot be changed. */
+function Filters({ filter, choices, showReps, disabled, onChange }) {
+  return html`<div class="pipeline-filters" data-testid="pipeline-filters">
+    <div class="field"><label for="pf-month">${t("period")}</label>
+      <input id="pf-month" type="month" data-testid="pipeline-month" value=${filter.month || ""} disabled=${disabled}
+        onChange=${(e) => onChange({ month: e.target.value || "" })} />
+      <p class="hint">${t("periodHint")}</p></div>
+    ${showReps && html`<div class="field"><label for="pf-rep">${t("repFilter")}</label>
+      <select id="pf-rep" data-testid="pipeline-rep-filter" value=${filter.rep_id || ""} disabled=${disabled}
+        onChange=${(e) => onChange({ rep_id: e.target.value })}>
+        <option value="">${t("everyone")}</option>
+        ${(choices || []).map((o) => html`<option value=${o.value}>${o.label}</option>`)}
+      </select></div>`}
+  </div>`;
+}
+
+export default function Pipeline({ user }) {
   const [cache, setCache] = useState(undefined);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const load = async (current) => {
+  const load = async (current, filter = current?.filter || {}) => {
     if (!navigator.onLine) return;
     setBusy(true);
     try {
-      const { cache: fresh, failure } = await refresh(current);
+      const { cache: fresh, failure } = await refresh(current, filter);
       setCache(fresh);
       // A network failure (offline) keeps the cached figures quietly; a refusal is shown.
       setError(failure && failure.status ? t("loadFailed", { message: failure.message }) : null);
@@ -131,6 +165,8 @@ export default function Pipeline() {
         : t("cachedOffline", { when: fmt.datetime(at) })}</p>`}
       <button type="button" data-testid="pipeline-refresh" disabled=${busy || !navigator.onLine} onClick=${() => load(cache)}>${t("refresh")}</button>
     </div>
+    <${Filters} filter=${cache.filter || {}} choices=${cache.repChoices} showReps=${user?.role !== "rep"}
+      disabled=${busy || !navigator.onLine} onChange=${(patch) => load(cache, { ...(cache.filter || {}), ...patch })} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!has && !busy && html`<p class="muted" data-testid="pipeline-empty">${t("noFigures")}</p>`}
     ${cache.funnel && html`<${Funnel} data=${cache.funnel.data} />`}
