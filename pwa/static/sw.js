@@ -36,6 +36,7 @@ const PRECACHE = [
   "/static/js/screens/settings.js",
   "/static/js/screens/promotions.js",
   "/static/js/screens/pipeline.js",
+  "/static/js/screens/targets.js",
   "/static/js/strings-pipeline.js",
   "/static/sync/hlc.js",
   "/static/sync/checksum.js",

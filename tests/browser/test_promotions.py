@@ -332,3 +332,38 @@ def test_manager_narrows_the_pipeline_to_a_rep_and_a_month(server, phone):
     assert page.get_by_test_id("pipeline-month").input_value() == month
     assert page.get_by_test_id("pipeline-rep-filter").input_value() == rep_id
     assert page.get_by_test_id("pipeline-rep-filter").is_disabled()
+
+
+def test_manager_sets_changes_and_clears_a_reps_target(server, phone):
+    token = server.login("manager@demo")["access_token"]
+    rep_id = server.query("SELECT id FROM users WHERE email = 'rep1@demo'")[0][0]
+    manager_id = server.query("SELECT id FROM users WHERE email = 'manager@demo'")[0][0]
+
+    def stored():
+        r = requests.get(f"{server.url}/api/v1/targets", timeout=10,
+                         params={"month": "2031-07", "user_id": rep_id},
+                         headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        return [(x["currency"], float(x["amount"])) for x in r.json()["items"]]
+
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "manager@demo")
+    page.get_by_test_id("nav-pipeline").click()
+    card = page.get_by_test_id("pipeline-targets")
+    card.wait_for()
+    card.get_by_test_id("target-month").fill("2031-07")
+    amount = card.locator(f"[data-testid=target-amount][data-user='{rep_id}']")
+    page.wait_for_function("() => !document.querySelector('[data-testid=targets-save]').disabled")
+    assert card.locator(f"[data-user='{manager_id}']").count() == 0  # not their own
+    assert page.evaluate(A11Y) == []
+    steps = (("250000", [("CNY", 250000.0)]), ("300000.5", [("CNY", 300000.5)]), ("", []))
+    for saves, (typed, expected) in enumerate(steps, 1):
+        amount.fill(typed)
+        card.get_by_test_id("targets-save").click()
+        page.wait_for_function(
+            "n => document.querySelector('[data-testid=pipeline-targets]').dataset.saves == n",
+            arg=saves)
+        assert card.get_by_test_id("targets-note").inner_text() == "Targets saved."
+        assert stored() == expected
+        assert amount.input_value() == typed  # what the server now holds, read back

@@ -31,6 +31,8 @@ addStrings({
     loadFailed: "Could not load the figures: {message}", opp_won: "Won", opp_lost: "Lost",
     trig_stalled: "stalled", trig_late: "late", trig_stance_drop: "stance dropped", trig_bid_approaching: "bid approaching",
     period: "Month", periodHint: "Deals closing that month; empty: every open deal.", repFilter: "Rep", everyone: "Everyone",
+    targetsTitle: "Monthly targets of your reps", targetsOnline: "Targets are set online.", targetsSaved: "Targets saved.",
+    targetsFailed: "Targets not saved: {message}", saveTargets: "Save targets",
   },
   zh: {
     targetMilestone: "晋级到", markLost: "标记为丢单", lostReason: "丢单原因", lostNote: "丢单经过",
@@ -59,6 +61,8 @@ addStrings({
     loadFailed: "无法加载数据:{message}", opp_won: "赢单", opp_lost: "丢单",
     trig_stalled: "停滞", trig_late: "逾期", trig_stance_drop: "态度转差", trig_bid_approaching: "投标临近",
     period: "月份", periodHint: "该月预计成交的机会;留空:全部在途机会。", repFilter: "销售代表", everyone: "全部",
+    targetsTitle: "销售代表月度目标", targetsOnline: "目标需联网设置。", targetsSaved: "目标已保存。",
+    targetsFailed: "目标未保存:{message}", saveTargets: "保存目标",
   },
 });
 

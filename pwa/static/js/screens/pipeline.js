@@ -10,6 +10,7 @@ import { call } from "../api.js";
 import { t, label, fmt, pick } from "../i18n.js";
 import { Header } from "../ui.js";
 import "../strings-pipeline.js";
+import Targets from "./targets.js";
 
 export const FIGURES = ["funnel", "forecast", "movement", "reps", "meetings"];
 const pct = (v) => (v == null ? t("none") : new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 0 }).format(v));
@@ -171,6 +172,8 @@ export default function Pipeline({ user }) {
     ${!has && !busy && html`<p class="muted" data-testid="pipeline-empty">${t("noFigures")}</p>`}
     ${cache.funnel && html`<${Funnel} data=${cache.funnel.data} />`}
     ${cache.forecast && html`<${Forecast} data=${cache.forecast.data} />`}
+    ${user && user.role !== "rep" && html`<${Targets} reps=${(cache.repChoices || []).filter((r) => r.value !== user.id)}
+      month=${cache.filter?.month} onSaved=${() => load(cache)} />`}
     ${cache.movement && html`<${Movement} data=${cache.movement.data} />`}
     ${cache.reps && html`<${Reps} data=${cache.reps.data} />`}
     ${cache.meetings && html`<${Meetings} data=${cache.meetings.data} />`}
