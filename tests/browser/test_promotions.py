@@ -142,11 +142,24 @@ def test_rep_requests_offline_manager_approves_on_another_phone(server, phone):
     assert card.get_by_test_id("request-promotion").inner_text().endswith("M3")
 
 
-def test_manager_pipeline_cached_offline(server, phone):
+def _pipeline_as_manager(server, phone):
+    """A manager's phone, signed in, on the pipeline screen: (context, page)."""
     ctx = phone()
     page = ctx.new_page()
     login(page, server, "manager@demo")
     page.get_by_test_id("nav-pipeline").click()
+    return ctx, page
+
+
+def _get(server, token, path, **params):
+    r = requests.get(f"{server.url}{path}", params=params, timeout=10,
+                     headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def test_manager_pipeline_cached_offline(server, phone):
+    ctx, page = _pipeline_as_manager(server, phone)
     funnel = page.get_by_test_id("pipeline-funnel")
     funnel.wait_for()
     assert funnel.get_by_test_id("funnel-stage").count() == 7
@@ -296,10 +309,8 @@ def test_manager_narrows_the_pipeline_to_a_rep_and_a_month(server, phone):
         "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", rep_id)[0][0]
 
     def expected(**query):
-        r = requests.get(f"{server.url}/api/v1/pipeline/funnel", params=query, timeout=10,
-                         headers={"Authorization": f"Bearer {token}"})
-        r.raise_for_status()
-        return [m["count"] for m in r.json()["milestones"]]
+        funnel = _get(server, token, "/api/v1/pipeline/funnel", **query)
+        return [m["count"] for m in funnel["milestones"]]
 
     def shown():
         return [int(s.get_attribute("data-count"))
@@ -313,10 +324,7 @@ def test_manager_narrows_the_pipeline_to_a_rep_and_a_month(server, phone):
     everyone, rep_only = expected(), expected(rep_id=rep_id)
     rep_month = expected(rep_id=rep_id, month=month)
     assert sum(everyone) > sum(rep_only) > sum(rep_month) > 0
-    ctx = phone()
-    page = ctx.new_page()
-    login(page, server, "manager@demo")
-    page.get_by_test_id("nav-pipeline").click()
+    ctx, page = _pipeline_as_manager(server, phone)
     page.get_by_test_id("pipeline-funnel").wait_for()
     wait_shown(everyone)
     page.get_by_test_id("pipeline-rep-filter").select_option(rep_id)
@@ -340,16 +348,10 @@ def test_manager_sets_changes_and_clears_a_reps_target(server, phone):
     manager_id = server.query("SELECT id FROM users WHERE email = 'manager@demo'")[0][0]
 
     def stored():
-        r = requests.get(f"{server.url}/api/v1/targets", timeout=10,
-                         params={"month": "2031-07", "user_id": rep_id},
-                         headers={"Authorization": f"Bearer {token}"})
-        r.raise_for_status()
-        return [(x["currency"], float(x["amount"])) for x in r.json()["items"]]
+        listed = _get(server, token, "/api/v1/targets", month="2031-07", user_id=rep_id)
+        return [(x["currency"], float(x["amount"])) for x in listed["items"]]
 
-    ctx = phone()
-    page = ctx.new_page()
-    login(page, server, "manager@demo")
-    page.get_by_test_id("nav-pipeline").click()
+    _ctx, page = _pipeline_as_manager(server, phone)
     card = page.get_by_test_id("pipeline-targets")
     card.wait_for()
     card.get_by_test_id("target-month").fill("2031-07")
