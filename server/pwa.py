@@ -66,10 +66,14 @@ def _static(filename, cache, mimetype=None):
     if (path and _COMPRESSIBLE.search(filename) and os.path.isfile(path)
             and "gzip" in request.headers.get("Accept-Encoding", "")):
         st = os.stat(path)
-        response = Response(_gzipped(path, st.st_mtime_ns, st.st_size),
-                            mimetype=mimetype or _mimetype(filename))
+        body, etag = _gzipped(path, st.st_mtime_ns, st.st_size)
+        response = Response(body, mimetype=mimetype or _mimetype(filename))
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Vary"] = "Accept-Encoding"
+        # A tag from the content (the same on every app node): the service worker's
+        # precache revalidates, and a file the page has just loaded answers 304, no body.
+        response.set_etag(etag)
+        response.make_conditional(request)
     else:
         response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = cache
@@ -84,8 +88,10 @@ def _mimetype(filename):
 
 @lru_cache(maxsize=128)
 def _gzipped(path, _mtime_ns, _size):
+    """(gzip body, entity tag) of a file version."""
     with open(path, "rb") as fh:
-        return gzip.compress(fh.read(), compresslevel=9)
+        content = fh.read()
+    return gzip.compress(content, compresslevel=9), hashlib.sha256(content).hexdigest()[:20]
 
 
 @lru_cache(maxsize=4)

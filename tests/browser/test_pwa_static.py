@@ -143,6 +143,21 @@ def test_text_assets_are_sent_gzipped(client):
                                                 headers={"Accept-Encoding": "gzip"}).headers
 
 
+def test_a_file_the_browser_holds_is_revalidated_not_sent_again(client):
+    """The worker's precache revalidates (cache: "no-cache"): an unchanged file answers
+    304 with no body; the tag follows the content."""
+    gz = {"Accept-Encoding": "gzip"}
+    first = client.get("/static/js/main.js", headers=gz)
+    tag = first.headers["ETag"]
+    again = client.get("/static/js/main.js", headers={**gz, "If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["Cache-Control"] == "no-cache"
+    stale = client.get("/static/js/main.js", headers={**gz, "If-None-Match": '"old"'})
+    assert stale.status_code == 200 and stale.get_data() == first.get_data()
+    assert client.get("/static/js/app.js", headers=gz).headers["ETag"] != tag
+    assert 'cache: "no-cache"' in (STATIC / "sw.js").read_text()
+
+
 def test_every_data_testid_is_documented():
     """docs/testing.md lists every data-testid the app's code spells out literally."""
     docs = (Path(pwa.STATIC_DIR).parents[1] / "docs" / "testing.md").read_text()
