@@ -134,6 +134,8 @@ class Rep:
             self.contacts = [c for c in self.contacts if c[1] != key]
         elif table == "contacts":
             self.contacts = [c for c in self.contacts if c[0] != key]
+            if ("contact_personal", key) in self.model:  # their personal data goes too
+                self.model[("contact_personal", key)] = None
 
     def edit(self, count=3):
         """``count`` random edits, all valid and all within this rep's own customers."""
