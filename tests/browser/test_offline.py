@@ -110,3 +110,41 @@ def test_service_worker_pushes_the_outbox_on_its_own(server, phone):
     assert local(page, "opportunities", opp_id)["milestone"] == 1
     reasons = [r["reason"] for r in meta(page, "rejected") if r["key"] == opp_id]
     assert reasons == ["read_only_field"]
+
+
+def _kept_index(page, epoch_above=-1):
+    """The account index the phone keeps for its next cold start, once it is kept (a
+    moment after the list was built) from records of an epoch above ``epoch_above``."""
+    for _ in range(100):
+        kept, epoch = meta(page, "accountIndex"), meta(page, "recordsEpoch") or 0
+        if kept is not None and kept["epoch"] == epoch and epoch > epoch_above:
+            return kept
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no account index kept: {kept and kept['epoch']}, epoch {epoch}")
+
+
+def test_a_cold_start_lists_the_kept_index_and_never_a_removed_customer(server, phone):
+    """A cold start shows the account index the last run kept, then the freshly built one.
+    Whatever removes records (here the server deleting a customer) drops the kept index
+    in the same transaction, so a removed customer's name does not linger in it."""
+    tag = uuid.uuid4().hex[:6]
+    stays = server.create_customer("rep1@demo", f"000 Stays {tag}")  # first page
+    goes = server.create_customer("rep1@demo", f"000 Goes {tag}")
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    first = _kept_index(page)
+    assert {stays, goes} <= {row["id"] for row in first["list"]}
+
+    server.push("rep1@demo", [{"op": "delete", "table": "customers", "key": goes,
+                               "hlc": "1763800000000-00000-testseed"}])
+    sync(page)
+    after = _kept_index(page, epoch_above=first["epoch"])
+    ids = {row["id"] for row in after["list"]}
+    assert stays in ids and goes not in ids
+
+    ctx.set_offline(True)
+    page.reload()
+    page.get_by_test_id("account-search").fill(tag)
+    page.get_by_test_id("account-item").filter(has_text=f"000 Stays {tag}").wait_for()
+    assert page.get_by_test_id("account-item").filter(has_text=f"000 Goes {tag}").count() == 0

@@ -9,7 +9,7 @@ import * as api from "./api.js";
 import { t, setLocale, setVocabularies, ensureVocabularies, fmt } from "./i18n.js";
 import { subscribe, syncNow, start as startSync, refreshPending, requestBackgroundSync } from "../sync/scheduler.js";
 import { onChange, awaitingMe } from "./store.js";
-import { Accounts, buildIndex } from "./screens/accounts.js";
+import { Accounts, buildIndex, keptIndex } from "./screens/accounts.js";
 
 const SCREENS = {
   customer: () => import("./screens/customer.js"),
@@ -157,10 +157,12 @@ export async function signIn(session) {
 }
 
 /** A signed-in user on boot: open the database, start reading the account list (the
- * screen the app opens on) while the shell renders, ask for Background Sync. */
+ * screen the app opens on: the first page the last run kept, then the full index) while the
+ * shell renders, ask for Background Sync. */
 export function resume() {
   db();
-  if (route(location.hash).screen === "accounts") buildIndex();
+  // The kept first page, then the full index (read side by side, the first waits).
+  if (route(location.hash).screen === "accounts") keptIndex().finally(buildIndex);
   loadVocabularies();
   requestBackgroundSync();
 }

@@ -33,11 +33,26 @@ export function setMeta(key, value) {
   return db().meta.put({ key, value });
 }
 
+// The account list's index as last built (screens/accounts.js), kept for the next cold
+// start, and the epoch of the records it was built from: anything that removes records
+// (a wipe, a delete or an eviction from the server) moves the epoch on and drops the
+// kept index in the same transaction, so no name of a removed record outlives it there.
+export const KEPT_INDEX = "accountIndex";
+export const RECORDS_EPOCH = "recordsEpoch";
+
+/** Inside a transaction on meta: the records lost some rows (see KEPT_INDEX). */
+export async function recordsRemoved(d) {
+  const epoch = (await d.meta.get(RECORDS_EPOCH))?.value || 0;
+  await d.meta.put({ key: RECORDS_EPOCH, value: epoch + 1 });
+  await d.meta.delete(KEPT_INDEX);
+}
+
 /** Wipe every synced record (not the outbox, not meta's identity): for reset/mismatch. */
 export async function clearRecords() {
   const d = db();
-  await d.transaction("rw", SYNCED_TABLES.map((t) => d.table(t)), async () => {
+  await d.transaction("rw", [...SYNCED_TABLES.map((t) => d.table(t)), d.meta], async () => {
     for (const t of SYNCED_TABLES) await d.table(t).clear();
+    await recordsRemoved(d);
   });
 }
 

@@ -2,7 +2,7 @@
 // Touches IndexedDB and the network, never the DOM; the pure steps live in hlc.js,
 // checksum.js, merge.js and mutations.js.
 
-import { db, getMeta, setMeta, clearRecords } from "../js/db.js";
+import { db, getMeta, setMeta, clearRecords, recordsRemoved } from "../js/db.js";
 import { call, ApiError } from "../js/api.js";
 import { Clock } from "./hlc.js";
 import { recordHash, toHex } from "./checksum.js";
@@ -199,11 +199,13 @@ async function applyToDb(d, changes, page) {
     const checksum = (await d.meta.get("checksum"))?.value || 0;
     const known = changes.filter((c) => c.op === "evict" || SYNCED_TABLES.includes(c.table));
     const plan = applyPage(snapshot, known, pending, hashes, checksum);
+    let removed = false;
     for (const [key, row] of plan.writes) {
       const [table, id] = splitKey(key);
-      if (row === null) await d.table(table).delete(id);
+      if (row === null) { await d.table(table).delete(id); removed = true; }
       else await d.table(table).put(row);
     }
+    if (removed) await recordsRemoved(d);
     const clock = new Clock("x", () => 0, (await d.meta.get("hlc"))?.value);
     for (const v of plan.versions) { try { clock.receive(v); } catch { /* not an HLC */ } }
     await d.meta.bulkPut([

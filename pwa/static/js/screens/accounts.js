@@ -1,25 +1,56 @@
 // My accounts: instant search over name, city and contact names, with filters. The
 // index is built once in memory (rebuilt after data changes) and only the first matches
-// are rendered, so it stays fast with thousands of customers.
+// are rendered, so it stays fast with thousands of customers. Building it reads every
+// customer and contact; a cold start shows the first page of rows the last run kept (one
+// small IndexedDB record, see db.js KEPT_INDEX: a big one would be stored as a blob on
+// disk and read slower than the records) and swaps in the full index when it is built.
 
 import { html, useMemo, useState, useEffect } from "../../vendor/preact.js";
-import { db, live } from "../db.js";
+import { db, live, KEPT_INDEX, RECORDS_EPOCH } from "../db.js";
 import { onChange } from "../store.js";
 import { t, fmt } from "../i18n.js";
 
 const PAGE = 50;
 const DAY = 86_400_000;
 let cached = null;
+let kept = null;
+let builtOnce = false; // from then on the fresh index is at hand: the kept one is not needed
 onChange(() => { cached = null; });
+
+/** The first page of the index the last run kept, if the records have lost nothing
+ * since (else null). */
+export function keptIndex() {
+  if (builtOnce) return Promise.resolve(null);
+  if (!kept) {
+    const d = db();
+    kept = d.transaction("r", d.meta, async () => {
+      const [index, epoch] = [await d.meta.get(KEPT_INDEX), await d.meta.get(RECORDS_EPOCH)];
+      return index && index.value.epoch === (epoch?.value || 0) ? index.value.list : null;
+    }).catch(() => null);
+  }
+  return kept;
+}
+
+/** Keep the first page of ``list`` for the next cold start (a few KB, written after every
+ * build), unless records were removed since it was read. */
+function keep(list, epoch) {
+  const d = db();
+  d.transaction("rw", d.meta, async () => {
+    if (((await d.meta.get(RECORDS_EPOCH))?.value || 0) !== epoch) return;
+    await d.meta.put({ key: KEPT_INDEX, value: { epoch, list: list.slice(0, PAGE) } });
+  }).catch((error) => console.warn("account index not kept", error));
+}
 
 /** [{id, name, city, abc, milestone, lastVisit, text}] sorted by name. */
 export function buildIndex() {
   if (cached) return cached;
   cached = (async () => {
     const d = db();
-    const [customers, contacts, opps, visits] = await Promise.all([
-      d.customers.toArray(), d.contacts.toArray(), d.opportunities.toArray(), d.visits.toArray(),
-    ]);
+    // One read transaction: the records and their epoch as of the same moment.
+    const [epoch, customers, contacts, opps, visits] = await d.transaction(
+      "r", [d.meta, d.customers, d.contacts, d.opportunities, d.visits], () => Promise.all([
+        d.meta.get(RECORDS_EPOCH), d.customers.toArray(), d.contacts.toArray(),
+        d.opportunities.toArray(), d.visits.toArray()]));
     const names = new Map();
     for (const c of contacts) if (live(c)) names.set(c.customer_id, `${names.get(c.customer_id) || ""} ${c.name || ""}`);
     const milestone = new Map();
@@ -33,11 +64,15 @@ export function buildIndex() {
       if (!(last.get(v.customer_id) >= at)) last.set(v.customer_id, at);
     }
     const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-    return customers.filter(live).map((c) => ({
+    const list = customers.filter(live).map((c) => ({
       id: c.id, name: c.name || "", city: c.city || "", abc: c.abc_class, key: c.is_key_account,
       milestone: milestone.get(c.id) || 0, lastVisit: last.get(c.id) || null,
       text: `${c.name || ""} ${c.city || ""} ${names.get(c.id) || ""}`.toLowerCase(),
     })).sort((a, b) => collator.compare(a.name, b.name));
+    keep(list, epoch?.value || 0);
+    builtOnce = true;
+    kept = null;
+    return list;
   })();
   return cached;
 }
@@ -57,9 +92,15 @@ export function Accounts() {
   const [milestone, setMilestone] = useState("");
   const [stale, setStale] = useState(false);
   const [limit, setLimit] = useState(PAGE);
+  const [partial, setPartial] = useState(false); // showing the kept first page only
   useEffect(() => {
-    const load = () => buildIndex().then(setIndex);
-    load();
+    let built = false;
+    const load = () => buildIndex().then((list) => { built = true; setPartial(false); setIndex(list); });
+    // The kept first page, then the build: read side by side, the small read waits for
+    // the big one in IndexedDB and the first rows show no sooner.
+    keptIndex().then((list) => {
+      if (list && !built) { setPartial(true); setIndex(list); }
+    }).finally(load);
     return onChange(load);
   }, []);
   const matches = useMemo(() => (index ? filterIndex(index, { q, abc, milestone, stale }) : []),
@@ -82,7 +123,7 @@ export function Accounts() {
         <label class="check"><input type="checkbox" data-testid="filter-stale" checked=${stale}
           onChange=${(e) => setStale(e.target.checked)} /> ${t("notVisited30")}</label>
       </div>
-      <p class="muted small" data-testid="account-count">${index ? t("shown", { n: Math.min(limit, matches.length), total: matches.length }) : t("loading")}</p>
+      <p class="muted small" data-testid="account-count">${index && !partial ? t("shown", { n: Math.min(limit, matches.length), total: matches.length }) : t("loading")}</p>
     </div>
     <ul class="list" data-testid="account-list" aria-label=${t("accounts")}>
       ${matches.slice(0, limit).map((c) => html`<li key=${c.id}>
@@ -93,8 +134,8 @@ export function Accounts() {
             ${c.milestone ? html`<span class="tag">M${c.milestone}</span>` : ""}</span>
         </a></li>`)}
     </ul>
-    ${index && !matches.length && html`<p class="muted pad">${t("noAccounts")}</p>`}
-    ${matches.length > limit && html`<button class="secondary wide" onClick=${() => setLimit(limit + PAGE)}>+${Math.min(PAGE, matches.length - limit)}</button>`}
+    ${index && !partial && !matches.length && html`<p class="muted pad">${t("noAccounts")}</p>`}
+    ${!partial && matches.length > limit && html`<button class="secondary wide" onClick=${() => setLimit(limit + PAGE)}>+${Math.min(PAGE, matches.length - limit)}</button>`}
   </section>`;
 }
 
