@@ -33,10 +33,8 @@ def shell():
 def service_worker():
     """The service worker, with its cache version filled in (gzipped like the other scripts)."""
     body = _service_worker(app_version())
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = Response(_gzip_bytes(body), mimetype="text/javascript")
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers["Vary"] = "Accept-Encoding"
+    if _accepts_gzip():
+        response = _gzip_response(_gzip_bytes(body), "text/javascript")
     else:
         response = Response(body, mimetype="text/javascript")
     # Browsers check for a new worker on every navigation; never serve a stale one.
@@ -63,13 +61,10 @@ _COMPRESSIBLE = re.compile(r"\.(js|css|html|webmanifest|json|svg)$")
 
 def _static(filename, cache, mimetype=None):
     path = safe_join(STATIC_DIR, filename)
-    if (path and _COMPRESSIBLE.search(filename) and os.path.isfile(path)
-            and "gzip" in request.headers.get("Accept-Encoding", "")):
+    if path and _COMPRESSIBLE.search(filename) and os.path.isfile(path) and _accepts_gzip():
         st = os.stat(path)
         body, etag = _gzipped(path, st.st_mtime_ns, st.st_size)
-        response = Response(body, mimetype=mimetype or _mimetype(filename))
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers["Vary"] = "Accept-Encoding"
+        response = _gzip_response(body, mimetype or _mimetype(filename))
         # A tag from the content (the same on every app node): the service worker's
         # precache revalidates, and a file the page has just loaded answers 304, no body.
         response.set_etag(etag)
@@ -77,6 +72,17 @@ def _static(filename, cache, mimetype=None):
     else:
         response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = cache
+    return response
+
+
+def _accepts_gzip():
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def _gzip_response(gzipped_body, mimetype):
+    response = Response(gzipped_body, mimetype=mimetype)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
     return response
 
 
