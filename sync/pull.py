@@ -238,8 +238,7 @@ def _client_state(session, registry, policy, client_id):
         clients.c.restart_below).where(clients.c.client_id == client_id)).first()
     if row is None:
         return _Client()
-    if row.user_id != policy.user_id:
-        raise ClientMismatch("This client id belongs to another user")
+    ClientMismatch.check(row, policy)
     return _Client(**row._mapping)
 
 

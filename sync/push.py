@@ -22,6 +22,12 @@ class MutationGap(Exception):
 class ClientMismatch(Exception):
     """The client id is registered to another user."""
 
+    @classmethod
+    def check(cls, row, policy):
+        """Raise unless the ``sync_clients`` row is ``policy``'s user's."""
+        if row.user_id != policy.user_id:
+            raise cls("This client id belongs to another user")
+
 
 def push(session, registry, policy, client_id, mutations, now=time.time):
     """Apply ``mutations`` for ``client_id``; returns the response body.
@@ -112,8 +118,7 @@ def _client_last_id(session, registry, policy, client_id, now):
             client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
             last_seen_at=seen))
         return 0
-    if row.user_id != policy.user_id:
-        raise ClientMismatch("This client id belongs to another user")
+    ClientMismatch.check(row, policy)
     session.execute(sa.update(clients).where(clients.c.client_id == client_id)
                     .values(last_seen_at=seen))
     return row.last_mutation_id
