@@ -35,7 +35,15 @@ from server.models import Target
 from server.seed import open_changeset
 from server.stage_defaults import DEFAULT_STAGES
 
-T = datetime.now(UTC).date()
+T = None  # today (UTC): set as each test starts, not when the module is imported
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """The server dates what it writes by its own clock: a suite that runs across
+    midnight (UTC) must not compare with the day it was imported on."""
+    global T
+    T = datetime.now(UTC).date()
 
 
 def _at(day):
