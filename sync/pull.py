@@ -33,8 +33,9 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, veri
     every customer in scope, so O(customers in scope)). Without it they are ``None`` and
     nothing of the kind is computed: a routine pull costs O(changes) (L5).
 
-    A pull from cursor 0 records where the phone's download began (``sync_clients``):
-    the caller commits.
+    A pull from cursor 0 records where the phone's download began (``sync_clients``),
+    and a phone the server has no row for gets one, so a later restart (L2) reaches
+    it: the caller commits.
     """
     sync = registry.sync
     # Read the client's row before the head: every mutation it counts then has a seq at
@@ -50,6 +51,9 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, veri
     head = state.seq
     if cursor == 0:
         _download_begins(session, registry, policy, client_id, head, now)
+    elif client.user_id is None:
+        # A phone that only ever pulled before pulls recorded phones (migration 0005).
+        _record_phone(session, registry, policy, client_id, now)
     conn = session.connection()  # Core statements: no ORM layer for plain rows
     # After a first sync few rows lie past the cursor: each row's customer is looked up
     # (the policy's row_filter) instead of listing every customer in scope per statement.
@@ -255,15 +259,27 @@ def _must_restart(cursor, client, pruned_seq):
 def _download_begins(session, registry, policy, client_id, head, now):
     """Remember where this download from 0 began (a new phone gets its row now; two
     first pulls at once must not collide, hence the upsert)."""
+    insert, seen = _new_phone(session, registry, policy, client_id, now, download_from=head)
     clients = registry.sync.clients
-    seen = datetime.fromtimestamp(now(), UTC)
-    insert = dialect_insert(clients, session.connection()).values(
-        client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
-        last_seen_at=seen, download_from=head)
     session.execute(insert.on_conflict_do_update(
         index_elements=[clients.c.client_id], set_={"download_from": head,
                                                     "last_seen_at": seen},
         where=clients.c.user_id == policy.user_id))
+
+
+def _record_phone(session, registry, policy, client_id, now):
+    insert, _seen = _new_phone(session, registry, policy, client_id, now)
+    session.execute(insert.on_conflict_do_nothing(
+        index_elements=[registry.sync.clients.c.client_id]))
+
+
+def _new_phone(session, registry, policy, client_id, now, download_from=None):
+    """The INSERT of a phone's first ``sync_clients`` row, and the time it was seen."""
+    seen = datetime.fromtimestamp(now(), UTC)
+    insert = dialect_insert(registry.sync.clients, session.connection()).values(
+        client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
+        last_seen_at=seen, download_from=download_from)
+    return insert, seen
 
 
 def scope_checksum(session, registry, policy):

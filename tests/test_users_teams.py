@@ -198,3 +198,28 @@ def test_a_role_to_or_from_admin_starts_their_phones_again(client, auth, org):
     cursors = [body["cursor"] for path, body in phone.transport.sent[before:]
                if path.endswith("/sync/pull")]
     assert cursors and 0 not in cursors and set(phone.query("customers")) == {theirs}
+
+
+def test_a_phone_that_only_ever_pulled_is_started_again_too(client, auth, org):
+    """A phone known to the server only by its pulls (its row was made before pulls
+    recorded phones, here deleted to stand for that) is recorded by its next routine
+    pull, so a later change of role reaches it like any other phone."""
+    from conftest import PASSWORD
+    from sync_helpers import make_client
+
+    from server.extensions import sync_tables
+
+    mine = customer(client, auth.headers(org.rep1), "Of rep1")["id"]
+    theirs = customer(client, auth.headers(org.rep_b), "Of rep_b")["id"]
+    phone = make_client(client, org.rep_b, PASSWORD)
+    phone.sync()
+    clients = sync_tables.clients
+    db.session.execute(clients.delete().where(clients.c.client_id == phone.client_id))
+    db.session.commit()
+    phone.sync()  # routine: within the verify interval, no checksum asked
+
+    promoted = client.patch(f"{API}/users/{org.rep_b.id}", headers=auth.headers(org.admin),
+                            json={"role": "admin"})
+    assert promoted.status_code == 200
+    phone.sync()
+    assert set(phone.query("customers")) == {mine, theirs}
