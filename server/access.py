@@ -39,7 +39,10 @@ class Access:
 
     @classmethod
     def for_user(cls, session, user):
-        managed = tuple(session.scalars(sa.select(Team.id).where(Team.manager_id == user.id)))
+        # Only a manager's teams widen what they see (every use asks for the role first):
+        # no query for the reps, who make most requests.
+        managed = () if user.role != "manager" else tuple(
+            session.scalars(sa.select(Team.id).where(Team.manager_id == user.id)))
         return cls(user.id, user.role, user.team_id, managed)
 
     @property

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import hlc as hlcs
+from .statements import built_once, insert_into, select_by
 from .tables import SyncTables
 from .writes import WriteQueue
 
@@ -166,12 +167,11 @@ class ChangeSet:
 
     # -- P1: the lock ----------------------------------------------------------------
     def __enter__(self):
-        state = self.registry.sync.state
         self.conn = self.session.connection()
         # An UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before
-        # any seq is handed out, so seqs become visible in the order they were issued.
-        self.conn.execute(sa.update(state).where(state.c.id == 1).values(seq=state.c.seq))
-        self._head = self.conn.scalar(sa.select(state.c.seq).where(state.c.id == 1))
+        # any seq is handed out, so seqs become visible in the order they were issued;
+        # it returns the head as of the lock (SQLite 3.35+ and PostgreSQL say RETURNING).
+        self._head = self.conn.scalar(_lock_state(self.registry.sync.state))
         if self._head is None:
             raise RuntimeError("sync_state is not initialised: run the migrations")
         self._next = self._head
@@ -203,11 +203,10 @@ class ChangeSet:
         sync = self.registry.sync
         self._writes.send(self.conn)
         if self._next != self._head:
-            self.conn.execute(sa.update(sync.state).where(sync.state.c.id == 1)
-                                 .values(seq=self._next))
+            self.conn.execute(_set_head(sync.state), {"head": self._next})
         self._write_checksums()
         if self._audit_rows:
-            self.conn.execute(sa.insert(sync.change_log), self._audit_rows)
+            self.conn.execute(insert_into(sync.change_log), self._audit_rows)
             self._audit_rows = []
         self._head = self._next
 
@@ -216,7 +215,8 @@ class ChangeSet:
         database adds each delta to its bucket, or starts the bucket)."""
         deltas, self._checksum_delta = self._checksum_delta, {}
         if deltas:
-            self.conn.execute(_checksum_upsert(self.registry.sync.checksums, self.conn), [
+            self.conn.execute(_checksum_upsert(self.registry.sync.checksums,
+                                               self.conn.dialect.name), [
                 {"customer_id": customer, "table_name": table_name,
                  "checksum": delta % CHECKSUM_MOD, "count": count}
                 for (customer, table_name), (delta, count) in sorted(deltas.items())])
@@ -244,7 +244,7 @@ class ChangeSet:
         cached = self._rows.get((spec.name, key), _MISSING)
         if cached is not _MISSING:
             return None if cached is None else dict(cached)
-        row = self.conn.execute(_select_one(spec), {"_key": key}).first()
+        row = self.conn.execute(select_by(spec.table, "id"), {"_key": key}).first()
         row = None if row is None else row._asdict()
         self._rows[spec.name, key] = row
         return None if row is None else dict(row)
@@ -261,7 +261,7 @@ class ChangeSet:
             todo = sorted({key for key in keys if (table_name, key) not in self._rows})
             for start in range(0, len(todo), 500):
                 chunk = todo[start:start + 500]
-                for row in self.conn.execute(_select_many(spec), {"_keys": chunk}):
+                for row in self.conn.execute(_select_by_keys(spec.table), {"_keys": chunk}):
                     self._rows[table_name, row.id] = row._asdict()
                 for key in chunk:
                     self._rows.setdefault((table_name, key), None)
@@ -561,28 +561,20 @@ def _node(row, fields):
 _MISSING = object()
 
 
-_SELECTS = {}
+@built_once
+def _lock_state(state):
+    return (sa.update(state).where(state.c.id == 1).values(seq=state.c.seq)
+            .returning(state.c.seq))
 
 
-def _select_one(spec):
-    """``SELECT * FROM table WHERE id = :_key``, built once per table (the key travels as
-    a parameter, so SQLAlchemy reuses the compiled form)."""
-    key = (spec.table, "one")
-    statement = _SELECTS.get(key)
-    if statement is None:
-        statement = _SELECTS[key] = sa.select(spec.table).where(
-            spec.table.c.id == sa.bindparam("_key"))
-    return statement
+@built_once
+def _set_head(state):
+    return sa.update(state).where(state.c.id == 1).values(seq=sa.bindparam("head"))
 
 
-def _select_many(spec):
-    """``SELECT * FROM table WHERE id IN (:_keys)``, built once per table."""
-    key = (spec.table, "many")
-    statement = _SELECTS.get(key)
-    if statement is None:
-        statement = _SELECTS[key] = sa.select(spec.table).where(
-            spec.table.c.id.in_(sa.bindparam("_keys", expanding=True)))
-    return statement
+@built_once
+def _select_by_keys(table):
+    return sa.select(table).where(table.c.id.in_(sa.bindparam("_keys", expanding=True)))
 
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -590,15 +582,21 @@ _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def dialect_insert(table, conn):
     """An INSERT that can say ``ON CONFLICT`` on the connection's database."""
+    return _insert_for(conn.dialect.name)(table)
+
+
+def _insert_for(dialect_name):
     try:
-        return _UPSERTS[conn.dialect.name](table)
+        return _UPSERTS[dialect_name]
     except KeyError:
         raise RuntimeError(f"The sync engine supports {' and '.join(_UPSERTS)}, "
-                           f"not {conn.dialect.name}") from None
+                           f"not {dialect_name}") from None
 
 
-def _checksum_upsert(sums, conn):
-    insert = dialect_insert(sums, conn)
+@built_once
+def _checksum_upsert(sums, dialect_name):
+    """Add each row's checksum and count to its bucket, or start the bucket."""
+    insert = _insert_for(dialect_name)(sums)
     added = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[sums.c.customer_id, sums.c.table_name],

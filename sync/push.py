@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from . import hlc
 from .engine import ChangeSet, Outcome, Rejected
+from .statements import insert_into, select_by, update_by
 
 MAX_MUTATIONS = 500
 
@@ -35,7 +36,8 @@ def push(session, registry, policy, client_id, mutations, now=time.time):
     The caller commits on success and rolls back on an exception.
     """
     with ChangeSet(session, registry, policy, client_id, now) as changes:  # P1
-        last = _client_last_id(session, registry, policy, client_id, now)  # P2
+        conn = changes.conn
+        last = _client_last_id(conn, registry, policy, client_id, now)  # P2
         replayed = [m for m in mutations if m["id"] <= last]
         fresh = [m for m in mutations if m["id"] > last]
         _check_contiguous(fresh, last)  # P4
@@ -49,14 +51,14 @@ def push(session, registry, policy, client_id, mutations, now=time.time):
             answers.append({"id": mutation["id"], **outcome.as_dict()})
         results.extend(answers)
         if fresh:  # P6
-            session.execute(sa.insert(registry.sync.results).values(
-                client_id=client_id, first_mutation_id=fresh[0]["id"],
-                last_mutation_id=fresh[-1]["id"], results=answers,
-                processed_at=datetime.fromtimestamp(now(), UTC)))
+            conn.execute(insert_into(registry.sync.results), {
+                "client_id": client_id, "first_mutation_id": fresh[0]["id"],
+                "last_mutation_id": fresh[-1]["id"], "results": answers,
+                "processed_at": datetime.fromtimestamp(now(), UTC)})
             last = fresh[-1]["id"]
-            clients = registry.sync.clients
-            session.execute(sa.update(clients).where(clients.c.client_id == client_id)
-                            .values(last_mutation_id=last))
+        conn.execute(update_by(registry.sync.clients, "client_id"), {
+            "_key": client_id, "last_mutation_id": last,
+            "last_seen_at": datetime.fromtimestamp(now(), UTC)})
     return {"last_mutation_id": last, "results": results}
 
 
@@ -109,18 +111,18 @@ def _prefetch(changes, policy, mutations):
         warm(changes.session, table_name, customer_ids)
 
 
-def _client_last_id(session, registry, policy, client_id, now):
+def _client_last_id(conn, registry, policy, client_id, now):
+    """The last mutation id processed for this client (a new client gets its row; the
+    push's end records when it was seen)."""
     clients = registry.sync.clients
-    row = session.execute(sa.select(clients).where(clients.c.client_id == client_id)).first()
-    seen = datetime.fromtimestamp(now(), UTC)
+    row = conn.execute(select_by(clients, "client_id"), {"_key": client_id}).first()
     if row is None:
-        session.execute(sa.insert(clients).values(
-            client_id=client_id, user_id=policy.user_id, last_mutation_id=0, created_at=seen,
-            last_seen_at=seen))
+        seen = datetime.fromtimestamp(now(), UTC)
+        conn.execute(insert_into(clients), {
+            "client_id": client_id, "user_id": policy.user_id, "last_mutation_id": 0,
+            "created_at": seen, "last_seen_at": seen})
         return 0
     ClientMismatch.check(row, policy)
-    session.execute(sa.update(clients).where(clients.c.client_id == client_id)
-                    .values(last_seen_at=seen))
     return row.last_mutation_id
 
 

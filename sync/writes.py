@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from .statements import built_once, insert_into
+
 
 class WriteQueue:
     """Inserts and updates by (table, key); a row written twice is sent once, with its
@@ -50,7 +52,7 @@ class WriteQueue:
                 updates.setdefault(spec.name, (spec, []))[1].append(values)
         for shape in sorted(inserts, key=lambda shape: shape[:2]):
             spec, group = inserts[shape]
-            conn.execute(sa.insert(spec.table), group)
+            conn.execute(insert_into(spec.table), group)
         for name in sorted(updates):
             spec, group = updates[name]
             _send_updates(conn, spec.table, group)
@@ -77,38 +79,30 @@ def _send_updates(conn, table, rows):
         conn.execute(_executemany_update(*statement_key), params)
 
 
-_STATEMENTS = {}
-
-
+@built_once
 def _executemany_update(table, always, sometimes):
-    key = ("executemany", table, always, sometimes)
-    if key not in _STATEMENTS:
-        def bound(name):
-            return sa.bindparam(f"v_{name}", type_=table.c[name].type)
-        _STATEMENTS[key] = sa.update(table).where(table.c.id == sa.bindparam("_key")).values(
-            _set_clause(table, always, sometimes, bound,
-                        lambda name: sa.bindparam(f"set_{name}", type_=sa.Boolean)))
-    return _STATEMENTS[key]
+    def bound(name):
+        return sa.bindparam(f"v_{name}", type_=table.c[name].type)
+    return sa.update(table).where(table.c.id == sa.bindparam("_key")).values(
+        _set_clause(table, always, sometimes, bound,
+                    lambda name: sa.bindparam(f"set_{name}", type_=sa.Boolean)))
 
 
+@built_once
 def _recordset_update(table, always, sometimes):
     """PostgreSQL: the rows travel as one JSON document that ``json_to_recordset`` turns
     back into typed rows, so one UPDATE (one plan, one pass) writes them all. (Arrays
     per column did the same, but the driver escapes every element of a text array in
     Python, which cost more than the update; ``json.dumps`` runs in C.)"""
-    key = ("recordset", table, always, sometimes)
-    if key not in _STATEMENTS:
-        columns = [sa.column("_key", table.c.id.type)]
-        columns += [sa.column(f"v_{name}", table.c[name].type)
-                    for name in (*always, *sometimes)]
-        columns += [sa.column(f"set_{name}", sa.Boolean()) for name in sometimes]
-        document = sa.cast(sa.bindparam("rows", type_=sa.Text), sa.JSON)
-        rows = sa.func.json_to_recordset(document).table_valued(*columns).render_derived(
-            name="v", with_types=True)
-        _STATEMENTS[key] = sa.update(table).where(table.c.id == rows.c._key).values(
-            _set_clause(table, always, sometimes, lambda name: rows.c[f"v_{name}"],
-                        lambda name: rows.c[f"set_{name}"]))
-    return _STATEMENTS[key]
+    columns = [sa.column("_key", table.c.id.type)]
+    columns += [sa.column(f"v_{name}", table.c[name].type) for name in (*always, *sometimes)]
+    columns += [sa.column(f"set_{name}", sa.Boolean()) for name in sometimes]
+    document = sa.cast(sa.bindparam("rows", type_=sa.Text), sa.JSON)
+    rows = sa.func.json_to_recordset(document).table_valued(*columns).render_derived(
+        name="v", with_types=True)
+    return sa.update(table).where(table.c.id == rows.c._key).values(
+        _set_clause(table, always, sometimes, lambda name: rows.c[f"v_{name}"],
+                    lambda name: rows.c[f"set_{name}"]))
 
 
 def _json_value(value):
