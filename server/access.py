@@ -26,6 +26,9 @@ OWNED_TABLES = {"customers": "customer", "opportunities": "deal"}  # have an own
 _SCOPE_CUSTOMER = Customer.__table__.alias("scope_customer")
 _SCOPE_SHARE = CustomerShare.__table__.alias("scope_share")
 _CUSTOMER_ID = Customer.__table__.c.id
+# A template's user and teams (sql_template): a statement run without them fails.
+_USER_PARAM = sa.bindparam("scope_user_id", required=True)
+_TEAMS_PARAM = sa.bindparam("scope_team_ids", expanding=True, required=True)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Access:
     role: str
     team_id: str | None
     managed_team_ids: tuple[str, ...] = ()
+    # The filters name the user and teams by bind parameters instead (sql_template).
+    template: bool = False
     # can_read answers for this request; a push asks about the same customers often.
     _readable: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -49,14 +54,30 @@ class Access:
     def is_admin(self):
         return self.role == "admin"
 
+    def sql_template(self):
+        """``(kind, template, params)``: ``template`` writes this user's filters with
+        bind parameters where their id and teams go, so a statement built from it serves
+        every user of the same ``kind``, run with that user's ``params`` (the sync pull
+        builds its statements once per kind). Run without them, it fails: it never
+        falls back to another user's values."""
+        kind = (self.role, bool(self.managed_team_ids))
+        params = {"scope_user_id": self.user_id}
+        if self.managed_team_ids:
+            params["scope_team_ids"] = list(self.managed_team_ids)
+        return kind, Access("", self.role, None, self.managed_team_ids, template=True), params
+
+    def _me(self):
+        return _USER_PARAM if self.template else self.user_id
+
     def _owners(self, owner_id=None):
         """Users whose customers this user sees as owner or manager (a clause on
         ``owner_id``, by default the customers table's)."""
         owner_id = Customer.owner_id if owner_id is None else owner_id
         if self.role == "manager" and self.managed_team_ids:
-            team_members = sa.select(User.id).where(User.team_id.in_(self.managed_team_ids))
-            return sa.or_(owner_id == self.user_id, owner_id.in_(team_members))
-        return owner_id == self.user_id
+            teams = _TEAMS_PARAM if self.template else self.managed_team_ids
+            team_members = sa.select(User.id).where(User.team_id.in_(teams))
+            return sa.or_(owner_id == self._me(), owner_id.in_(team_members))
+        return owner_id == self._me()
 
     def customer_ids(self, personal=False):
         """A subquery of the customer ids in scope (None for admins: everything)."""
@@ -65,7 +86,7 @@ class Access:
         owned = sa.select(Customer.id).where(self._owners())
         if personal:
             return owned
-        shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id == self.user_id)
+        shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id == self._me())
         return sa.union(owned, shared).subquery().select()
 
     def scope_key(self, table_name):
@@ -96,7 +117,7 @@ class Access:
             return owned
         share = _SCOPE_SHARE
         return sa.or_(owned, sa.exists().where(share.c.customer_id == column,
-                                               share.c.user_id == self.user_id))
+                                               share.c.user_id == self._me()))
 
     def can_read(self, session, table_name, customer_id):
         if customer_id is None or self.is_admin:

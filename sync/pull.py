@@ -59,30 +59,29 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, veri
     # (the policy's row_filter) instead of listing every customer in scope per statement.
     by_row = cursor > 0 and hasattr(policy, "row_filter")
     by_seq = cursor > 0 and conn.dialect.name == "sqlite" and not by_row
-    sources = [(spec, _scoped(registry, spec, policy, cursor, head, by_seq, by_row))
-               for spec in registry.specs.values()]
-    events = sync.scope_events
+    page, params = _page_statements(registry, policy, cursor == 0, by_seq, by_row)
+    params.update(page_cursor=cursor, page_head=head, page_limit=limit + 1,
+                  page_user=policy.user_id)
     # L3 in two steps: the seqs alone find where the page ends (the limit-th smallest
     # seq of all tables), then only the rows up to there are read and turned into JSON.
     seqs, firsts = [], []
-    for _spec, (table, where) in sources:
-        found = list(conn.scalars(sa.select(table.c.seq).where(*where)
-                                  .order_by(table.c.seq).limit(limit + 1)))
+    for _spec, find, _read in page.tables:
+        found = list(conn.scalars(find, params))
         seqs.extend(found)
         firsts.append(found[0] if found else None)
-    evicted = list(conn.scalars(sa.select(events.c.seq).where(
-        *_events_where(events, policy, cursor, head)).order_by(events.c.seq).limit(limit + 1)))
+    evicted = list(conn.scalars(page.find_evictions, params))
     seqs.extend(evicted)
     more = len(seqs) > limit
     end = heapq.nsmallest(limit, seqs)[-1] if more else head
+    params["page_end"] = end
     # A table with no seq up to the page's end has nothing to read (most tables, in a
     # routine pull): no row can enter (cursor, head] later, new seqs lie above the
     # head (P1).
-    pages = [_records(conn, spec, table, where, end)
-             for (spec, (table, where)), first in zip(sources, firsts, strict=True)
+    pages = [_records(conn, spec, read, params)
+             for (spec, _find, read), first in zip(page.tables, firsts, strict=True)
              if first is not None and first <= end]
     if evicted and evicted[0] <= end:
-        pages.append(_evictions(conn, events, policy, cursor, end))
+        pages.append(_evictions(conn, page.read_evictions, params))
     changes = list(heapq.merge(*pages, key=_seq))
     body = {"changes": changes, "more": more, "last_mutation_id": last_mutation_id}
     if more:
@@ -110,8 +109,56 @@ def _seq(change):
     return change["seq"]
 
 
-def _scoped(registry, spec, policy, cursor, head, by_seq=False, by_row=False):
-    """(table, where clauses) of the table's changes after ``cursor`` the user may see.
+@dataclass(frozen=True)
+class _Page:
+    """The statements of a page: per synced table (spec, find its seqs, read its rows),
+    and the same two for scope events. Bind parameters: ``page_cursor``, ``page_head``,
+    ``page_limit``, ``page_end``, ``page_user`` and the policy's own (``sql_template``)."""
+
+    tables: list
+    find_evictions: sa.Select
+    read_evictions: sa.Select
+
+
+def _page_statements(registry, policy, fresh, by_seq, by_row):
+    """(page statements, the policy's parameters). A policy with ``sql_template`` gets
+    them built once per kind of user: in a routine pull, building a dozen statements
+    with their scope filters cost more than running them."""
+    template = getattr(policy, "sql_template", None)
+    if template is None:
+        return _build_page(registry, policy, fresh, by_seq, by_row), {}
+    kind, policy, params = template()
+    key = ("pull page", kind, fresh, by_seq, by_row)
+    page = registry.statements.get(key)
+    if page is None:
+        page = registry.statements[key] = _build_page(registry, policy, fresh, by_seq, by_row)
+    return page, params
+
+
+def _build_page(registry, policy, fresh, by_seq, by_row):
+    tables = []
+    for spec in registry.specs.values():
+        table = spec.table
+        where = _scoped(registry, spec, policy, fresh, by_seq, by_row)
+        find = sa.select(table.c.seq).where(*where).order_by(table.c.seq).limit(
+            sa.bindparam("page_limit"))
+        read = sa.select(table).where(*where, table.c.seq <= sa.bindparam("page_end")) \
+            .order_by(table.c.seq)
+        tables.append((spec, find, read))
+    events = registry.sync.scope_events
+    mine = [events.c.user_id == sa.bindparam("page_user"),
+            events.c.seq > sa.bindparam("page_cursor")]
+    find_evictions = sa.select(events.c.seq).where(
+        *mine, events.c.seq <= sa.bindparam("page_head")).order_by(events.c.seq).limit(
+        sa.bindparam("page_limit"))
+    read_evictions = sa.select(events.c.seq, events.c.customer_id).where(
+        *mine, events.c.seq <= sa.bindparam("page_end")).order_by(events.c.seq)
+    return _Page(tables, find_evictions, read_evictions)
+
+
+def _scoped(registry, spec, policy, fresh, by_seq=False, by_row=False):
+    """The where clauses of the table's changes in (page_cursor, page_head] the user
+    may see.
 
     ``by_row``: after a first sync few rows lie past the cursor; the policy's
     ``row_filter`` (optional: an EXISTS per row, by primary key) checks just those, where
@@ -124,20 +171,23 @@ def _scoped(registry, spec, policy, cursor, head, by_seq=False, by_row=False):
     instead leaves it the seq index. PostgreSQL plans this well by itself.
     """
     table = spec.table
-    where = [table.c.seq > cursor, table.c.seq <= head]
-    if cursor == 0:
+    where = [table.c.seq > sa.bindparam("page_cursor"), table.c.seq <= sa.bindparam("page_head")]
+    if fresh:
         where.append(table.c.deleted.is_(False))  # nothing to delete on a fresh phone
     scope = scope_clause(registry, spec, policy, table, unindexed=by_seq, by_row=by_row)
     if scope is not None:
         where.append(scope)
-    return table, where
+    return where
 
 
-def _records(conn, spec, table, where, end):
+def _records(conn, spec, statement, params):
     convert = _converter(spec)
-    rows = conn.execute(sa.select(table).where(*where, table.c.seq <= end)
-                        .order_by(table.c.seq))
-    return [convert(row) for row in rows]
+    return [convert(row) for row in conn.execute(statement, params)]
+
+
+def _evictions(conn, statement, params):
+    return [{"op": "evict", "customer_id": customer_id, "seq": seq}
+            for seq, customer_id in conn.execute(statement, params)]
 
 
 def scope_clause(registry, spec, policy, table, unindexed=False, by_row=False):
@@ -210,17 +260,6 @@ def _converter(spec):
 
     _CONVERTERS[spec.table] = convert
     return convert
-
-
-def _events_where(events, policy, cursor, head):
-    return [events.c.user_id == policy.user_id, events.c.seq > cursor, events.c.seq <= head]
-
-
-def _evictions(conn, events, policy, cursor, end):
-    rows = conn.execute(sa.select(events.c.seq, events.c.customer_id).where(
-        *_events_where(events, policy, cursor, end)).order_by(events.c.seq))
-    return [{"op": "evict", "customer_id": customer_id, "seq": seq}
-            for seq, customer_id in rows]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 break one rule of docs/access.md."""
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import StatementError
 
+from server.access import Access
 from server.extensions import db
-from server.models import CustomerShare
+from server.models import Customer, CustomerShare
 from tests.sync_helpers import Device, new_id
 
 
@@ -114,3 +117,38 @@ def test_conflict_records_are_made_and_kept_by_the_server(client, org, auth, acc
     b.pull()
     [deleted] = b.push(b.delete("conflicts", conflict))["results"]
     assert deleted["reason"] == "forbidden"
+
+
+def test_users_of_one_kind_share_statements_yet_receive_only_their_own(client, org, auth):
+    """A pull's statements are built once per kind of user (Access.sql_template) and run
+    with each user's own id and teams: reps, then managers of two teams, pulling in turn,
+    each receive only the changes in their own scope, on the first sync and on routine
+    pulls."""
+    reps = {who: new_id() for who in ("rep1", "rep2", "rep_b")}
+    sees = {"rep1": {"rep1"}, "rep2": {"rep2"}, "rep_b": {"rep_b"},
+            "manager": {"rep1", "rep2"}, "manager_b": {"rep_b"}}
+    phones = {who: Device(client, auth.headers(getattr(org, who)), who) for who in sees}
+    for name in ("first", "edited"):  # the first pull from 0, then a routine one
+        for who, key in reps.items():
+            phone = phones[who]
+            assert phone.push(phone.put("customers", key, {"name": f"{who} {name}"}))[
+                "results"][0]["status"] == "applied"
+        for who, phone in phones.items():
+            changes, _ = phone.pull(verify=False)
+            received = {c["id"] for c in changes if c["table"] == "customers"}
+            assert received == {reps[rep] for rep in sees[who]}, (who, name)
+
+
+def test_a_template_statement_never_runs_with_another_users_values(app, org):
+    """Statements built from ``Access.sql_template`` carry parameters, not the user's id
+    and teams: run without that user's parameters they fail instead of answering for
+    whoever they were built for."""
+    kind, template, params = Access.for_user(db.session, org.manager).sql_template()
+    assert kind == ("manager", True)
+    assert params == {"scope_user_id": org.manager.id, "scope_team_ids": [org.team_a.id]}
+    statement = sa.select(Customer.id).where(template.read_filter("customers", Customer.id))
+    assert org.manager.id not in str(statement)
+    db.session.execute(statement, params).all()
+    with pytest.raises(StatementError, match="scope_user_id|scope_team_ids"):
+        db.session.execute(statement).all()
+    db.session.rollback()
