@@ -92,8 +92,6 @@ class TableSpec:
 class Registry:
     specs: dict[str, TableSpec]
     sync: SyncTables
-    # Statements built from these tables, kept for reuse (sync/pull.py's pages).
-    statements: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name):
         return self.specs[name]

@@ -17,6 +17,7 @@ from .engine import (
     wire,
 )
 from .push import ClientMismatch
+from .statements import kept
 
 DEFAULT_LIMIT = 500
 EMPTY = (None, "", [], {})
@@ -128,10 +129,9 @@ def _page_statements(registry, policy, fresh, by_seq, by_row):
     if template is None:
         return _build_page(registry, policy, fresh, by_seq, by_row), {}
     kind, policy, params = template()
-    key = ("pull page", kind, fresh, by_seq, by_row)
-    page = registry.statements.get(key)
-    if page is None:
-        page = registry.statements[key] = _build_page(registry, policy, fresh, by_seq, by_row)
+    tables = tuple(spec.table for spec in registry.specs.values())
+    page = kept(("pull page", tables, kind, fresh, by_seq, by_row),
+                lambda: _build_page(registry, policy, fresh, by_seq, by_row))
     return page, params
 
 

@@ -9,15 +9,20 @@ import sqlalchemy as sa
 _BUILT = {}
 
 
+def kept(key, build):
+    """What ``build()`` returns for ``key`` (hashable: tables, plain values), built on
+    the first call only."""
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build()
+    return found
+
+
 def built_once(build):
     """Decorate a builder taking tables and plain values: ``build(*args)`` runs once per
     distinct ``args`` and its statement is handed out from then on."""
     def statement(*args):
-        key = (build, *args)
-        found = _BUILT.get(key)
-        if found is None:
-            found = _BUILT[key] = build(*args)
-        return found
+        return kept((build, *args), lambda: build(*args))
     statement.__doc__ = build.__doc__
     return statement
 
