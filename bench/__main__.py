@@ -12,10 +12,10 @@ import traceback
 from pathlib import Path
 
 from . import app as app_bench
-from . import load, pull, push
+from . import load, per_request, pull, push
 from .common import PG_URL, Results, fresh_database, postgres_available
 
-SECTIONS = ["push", "pull", "concurrency", "growth", "app"]
+SECTIONS = ["push", "pull", "requests", "concurrency", "growth", "app"]
 EXTRA = ["lighthouse"]  # only when asked for: "app" runs it too
 
 
@@ -60,6 +60,12 @@ def main(argv=None):
                 else:
                     pull.run_first_sync(results, url, backend)
 
+    def run_requests():
+        for backend in backends:
+            with fresh_database(backend) as url:
+                per_request.run(results, url, backend, repeats=10 if quick else 200,
+                                customers=20 if quick else 1000)
+
     def run_concurrency():
         backend = "postgresql" if "postgresql" in backends else "sqlite"
         with fresh_database(backend) as url:
@@ -82,6 +88,7 @@ def main(argv=None):
 
     section("push", run_push)
     section("pull", run_pull)
+    section("requests", run_requests)
     section("concurrency", run_concurrency)
     section("growth", run_growth)
     section("app", run_app)

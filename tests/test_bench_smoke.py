@@ -1,7 +1,7 @@
 """A tiny run of the benchmark code (bench/), so it cannot rot. Asserts what the figures
 say and that every mutation was applied; never a timing (docs/benchmarks.md)."""
 
-from bench import pull, push
+from bench import per_request, pull, push
 from bench.common import Results, fresh_database
 
 
@@ -24,6 +24,15 @@ def test_push_and_pull_benchmarks_run_on_a_tiny_data_set():
     assert figures["incremental_sqlite_1x"]["verify"] is False
     assert 0 < figures["incremental_verified_sqlite_1x"]["value"] < 2048
     assert figures["incremental_verified_sqlite_1x"]["verify"] is True
+
+
+def test_per_request_costs_run_on_a_tiny_data_set():
+    results = Results()
+    with fresh_database("sqlite") as url:
+        per_request.run(results, url, "sqlite", repeats=3, customers=3)
+    for name in ("request_pull_nothing_new_sqlite", "request_push_one_sqlite"):
+        figure = results.figures[name]
+        assert figure["unit"] == "ms" and figure["value"] > 0 and figure["healthz_ms"] > 0
 
 
 def test_result_lines_follow_the_documented_shape(capsys):
