@@ -40,7 +40,14 @@ class Rejected(Exception):
 
 
 class Policy(Protocol):
-    """What the engine needs to know about the user it acts for."""
+    """What the engine needs to know about the user it acts for.
+
+    Optional, used when present: ``row_filter`` (the read rule checked row by row, for
+    statements that read few rows), ``prefetch_readable`` (a push's verdicts in one
+    query), ``scope_key`` (tables that share a read rule) and ``sql_template`` (the
+    rule with the user's values as bind parameters, so a pull's statements are built
+    once per kind of user); ``server/access.py`` has them all.
+    """
 
     user_id: str
 
