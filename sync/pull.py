@@ -17,7 +17,7 @@ from .engine import (
     wire,
 )
 from .push import ClientMismatch
-from .statements import kept
+from .statements import built_once, kept
 
 DEFAULT_LIMIT = 500
 EMPTY = (None, "", [], {})
@@ -44,7 +44,7 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, veri
     # on this answer also receives their effects in it.
     client = _client_state(session, registry, policy, client_id)
     last_mutation_id = client.last_mutation_id
-    state = session.execute(sa.select(sync.state.c.seq, sync.state.c.pruned_seq)).one()
+    state = session.execute(_read_state(sync.state)).one()
     cursor = cursor or 0  # L1
     if _must_restart(cursor, client, state.pruned_seq):  # L2
         return {"reset": True, "cursor": 0, "more": True, "changes": [],
@@ -97,7 +97,7 @@ def pull(session, registry, policy, client_id, cursor, limit=DEFAULT_LIMIT, veri
             body["total"] = scope_count(session, registry, policy)
         return body
     checksum, count = scope_checksum(session, registry, policy)
-    still_head = session.scalar(sa.select(sync.state.c.seq))
+    still_head = session.execute(_read_state(sync.state)).one().seq
     # A write committed while we answered: the sum may include it, so say nothing.
     body["checksum"] = format_checksum(checksum) if still_head == head else None
     body["count"] = count
@@ -275,14 +275,22 @@ class _Client:
 def _client_state(session, registry, policy, client_id):
     """The phone's ``sync_clients`` row (or a new phone's blank one); a client id
     registered to another user is refused, as on push."""
-    clients = registry.sync.clients
-    row = session.execute(sa.select(
-        clients.c.user_id, clients.c.last_mutation_id, clients.c.download_from,
-        clients.c.restart_below).where(clients.c.client_id == client_id)).first()
+    row = session.execute(_read_client(registry.sync.clients), {"_key": client_id}).first()
     if row is None:
         return _Client()
     ClientMismatch.check(row, policy)
     return _Client(**row._mapping)
+
+
+@built_once
+def _read_client(clients):
+    return sa.select(clients.c.user_id, clients.c.last_mutation_id, clients.c.download_from,
+                     clients.c.restart_below).where(clients.c.client_id == sa.bindparam("_key"))
+
+
+@built_once
+def _read_state(state):
+    return sa.select(state.c.seq, state.c.pruned_seq)
 
 
 def _must_restart(cursor, client, pruned_seq):
