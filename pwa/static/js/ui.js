@@ -24,6 +24,15 @@ export function useData(loader, deps = []) {
 
 export const go = (hash) => { location.hash = hash; };
 
+const pad = (n) => String(n).padStart(2, "0");
+
+/** Now, in local time, as a datetime-local input's value ("YYYY-MM-DDTHH:MM"); its first
+ * 10 characters are a date input's value, its first 7 a month input's. */
+export function localNow() {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
 

@@ -5,10 +5,10 @@
 import { html, useEffect, useRef, useState } from "../../vendor/preact.js";
 import { call } from "../api.js";
 import { t } from "../i18n.js";
+import { localNow } from "../ui.js";
 import { VOCAB } from "../vocab.js";
 
-const pad = (n) => String(n).padStart(2, "0");
-const thisMonth = () => { const d = new Date(); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}`; };
+const thisMonth = () => localNow().slice(0, 7);
 
 /** ``{user_id: {id, amount}}`` of the month's targets in one currency. */
 async function targetsOf(month, currency) {

@@ -3,12 +3,9 @@
 import { html } from "../../vendor/preact.js";
 import { all, save } from "../store.js";
 import { t, fmt } from "../i18n.js";
-import { useData, Header } from "../ui.js";
+import { useData, Header, localNow } from "../ui.js";
 
-const today = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-};
+const today = () => localNow().slice(0, 10);
 
 export default function Tasks({ user }) {
   const data = useData(async () => {

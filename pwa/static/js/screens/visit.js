@@ -6,14 +6,9 @@
 import { html, useEffect, useState } from "../../vendor/preact.js";
 import { get, ofCustomer, save, drafts, newId } from "../store.js";
 import { t } from "../i18n.js";
-import { Field, Header, go } from "../ui.js";
+import { Field, Header, go, localNow } from "../ui.js";
 import { GIFT_VALUE_CAP, VOCAB } from "../vocab.js";
 
-const pad = (n) => String(n).padStart(2, "0");
-const localNow = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-};
 const blankAction = () => ({ key: newId(), what: "", who: "", due_date: "", checkpoint: "" });
 const blank = () => ({
   id: newId(), type: "customer_visit", occurred_at: localNow(), duration_minutes: "", contact_ids: [],
