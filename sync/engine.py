@@ -19,9 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import hlc as hlcs
-from .statements import built_once, insert_into, select_by
+from .statements import built_once, select_by
 from .tables import SyncTables
-from .writes import WriteQueue
+from .writes import WriteQueue, insert_rows, recordset, recordset_rows
 
 SCHEMA_VERSION = 1
 CHECKSUM_MOD = 1 << 48
@@ -213,20 +213,24 @@ class ChangeSet:
             self.conn.execute(_set_head(sync.state), {"head": self._next})
         self._write_checksums()
         if self._audit_rows:
-            self.conn.execute(insert_into(sync.change_log), self._audit_rows)
+            insert_rows(self.conn, sync.change_log, self._audit_rows)
             self._audit_rows = []
         self._head = self._next
 
     def _write_checksums(self):
-        """Add the collected deltas to ``sync_checksums``: one executemany upsert (the
-        database adds each delta to its bucket, or starts the bucket)."""
+        """Add the collected deltas to ``sync_checksums`` in one upsert (the database
+        adds each delta to its bucket, or starts the bucket)."""
         deltas, self._checksum_delta = self._checksum_delta, {}
-        if deltas:
-            self.conn.execute(_checksum_upsert(self.registry.sync.checksums,
-                                               self.conn.dialect.name), [
-                {"customer_id": customer, "table_name": table_name,
+        if not deltas:
+            return
+        rows = [{"customer_id": customer, "table_name": table_name,
                  "checksum": delta % CHECKSUM_MOD, "count": count}
-                for (customer, table_name), (delta, count) in sorted(deltas.items())])
+                for (customer, table_name), (delta, count) in sorted(deltas.items())]
+        sums = self.registry.sync.checksums
+        if self.conn.dialect.name == "postgresql" and len(rows) > 1:
+            self.conn.execute(_checksum_upsert_recordset(sums), recordset(rows))
+        else:
+            self.conn.execute(_checksum_upsert(sums, self.conn.dialect.name), rows)
 
     def _track(self, spec, key, customer_id, old_seq, new_seq, about=None):
         """Keep the additive checksum: remove the old (table, id, seq), add the new."""
@@ -604,6 +608,21 @@ def _insert_for(dialect_name):
 def _checksum_upsert(sums, dialect_name):
     """Add each row's checksum and count to its bucket, or start the bucket."""
     insert = _insert_for(dialect_name)(sums)
+    added = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[sums.c.customer_id, sums.c.table_name],
+        set_={"checksum": (sums.c.checksum + added.checksum) % CHECKSUM_MOD,
+              "count": sums.c.count + added.count})
+
+
+@built_once
+def _checksum_upsert_recordset(sums):
+    """PostgreSQL: the same upsert with every bucket in one statement (the driver would
+    send an executemany one row at a time)."""
+    columns = [sums.c.customer_id, sums.c.table_name, sums.c.checksum, sums.c.count]
+    rows = recordset_rows(columns)
+    insert = postgresql.insert(sums).from_select([c.name for c in columns], sa.select(
+        *[rows.c[c.name] for c in columns]))
     added = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[sums.c.customer_id, sums.c.table_name],

@@ -52,10 +52,70 @@ class WriteQueue:
                 updates.setdefault(spec.name, (spec, []))[1].append(values)
         for shape in sorted(inserts, key=lambda shape: shape[:2]):
             spec, group = inserts[shape]
-            conn.execute(insert_into(spec.table), group)
+            insert_rows(conn, spec.table, group)
         for name in sorted(updates):
             spec, group = updates[name]
             _send_updates(conn, spec.table, group)
+
+
+def insert_rows(conn, table, rows):
+    """INSERT ``rows`` (dicts with the same keys) into ``table``.
+
+    PostgreSQL: one ``COPY``. The driver sends an executemany INSERT as one statement
+    per row (pipelined, but each converted and sent on its own), which cost a push more
+    than any other statement; COPY streams them all at once.
+    """
+    if conn.dialect.name == "postgresql" and len(rows) > 1:
+        _copy_rows(conn, table, rows)
+    else:
+        conn.execute(insert_into(table), rows)
+
+
+def _copy_rows(conn, table, rows):
+    copied = _copy_plan(table, tuple(rows[0]), conn.dialect)
+    if copied is None:
+        conn.execute(insert_into(table), rows)
+        return
+    statement, columns, defaults, processors = copied
+    # The session's own connection, inside its transaction: the rows commit or roll back
+    # with the rest of the push.
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[name] for name in columns] + [make() for make in defaults]
+            copy.write_row([value if value is None or process is None else process(value)
+                            for value, process in zip(values, processors, strict=True)])
+
+
+@built_once
+def _copy_plan(table, given, dialect):
+    """What COPY needs to write rows with the keys ``given`` as an INSERT would: the
+    statement, the columns, the Python-side defaults of the columns not given (an INSERT
+    fills them in; COPY leaves only server defaults to the database) and each column's
+    bind processor (JSON to the driver's Jsonb, aware datetimes checked). None when a
+    default is an SQL expression, which only an INSERT can evaluate."""
+    defaults, filled = [], []
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or default.is_sequence:
+            continue
+        if default.is_clause_element:
+            return None
+        filled.append(column.name)
+        defaults.append(_default_maker(default))
+    columns = (*given, *filled)
+    preparer = dialect.identifier_preparer
+    statement = (f"COPY {preparer.format_table(table)} "
+                 f"({', '.join(preparer.quote(name) for name in columns)}) FROM STDIN")
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in columns]
+    return statement, given, defaults, processors
+
+
+def _default_maker(default):
+    if default.is_callable:
+        return lambda: default.arg(None)  # SQLAlchemy's wrapper of a no-argument callable
+    return lambda: default.arg
 
 
 def _send_updates(conn, table, rows):
@@ -73,8 +133,7 @@ def _send_updates(conn, table, rows):
             values[f"set_{name}"] = name in row
         params.append({"_key": row["_key"], **values})
     if conn.dialect.name == "postgresql" and len(rows) > 1:
-        conn.execute(_recordset_update(*statement_key),
-                     {"rows": json.dumps(params, ensure_ascii=False, default=_json_value)})
+        conn.execute(_recordset_update(*statement_key), recordset(params))
     else:
         conn.execute(_executemany_update(*statement_key), params)
 
@@ -97,12 +156,25 @@ def _recordset_update(table, always, sometimes):
     columns = [sa.column("_key", table.c.id.type)]
     columns += [sa.column(f"v_{name}", table.c[name].type) for name in (*always, *sometimes)]
     columns += [sa.column(f"set_{name}", sa.Boolean()) for name in sometimes]
-    document = sa.cast(sa.bindparam("rows", type_=sa.Text), sa.JSON)
-    rows = sa.func.json_to_recordset(document).table_valued(*columns).render_derived(
-        name="v", with_types=True)
+    rows = recordset_rows(columns)
     return sa.update(table).where(table.c.id == rows.c._key).values(
         _set_clause(table, always, sometimes, lambda name: rows.c[f"v_{name}"],
                     lambda name: rows.c[f"set_{name}"]))
+
+
+def recordset(rows):
+    """The parameters of a statement built on ``recordset_rows``: ``rows`` as one JSON
+    document (``json.dumps`` runs in C)."""
+    return {"rows": json.dumps(rows, ensure_ascii=False, default=_json_value)}
+
+
+def recordset_rows(columns):
+    """PostgreSQL: the rows of the ``rows`` parameter (a JSON array of objects) as a
+    derived table ``v`` with these typed columns."""
+    document = sa.cast(sa.bindparam("rows", type_=sa.Text), sa.JSON)
+    return sa.func.json_to_recordset(document).table_valued(
+        *[sa.column(c.name, c.type) for c in columns]).render_derived(
+        name="v", with_types=True)
 
 
 def _json_value(value):

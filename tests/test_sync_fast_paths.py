@@ -208,3 +208,45 @@ def test_rows_editing_different_fields_share_one_update_and_keep_every_type(
     assert first.seq == result["results"][0]["seq"]
     assert first.field_versions["notes"] == edits[0]["hlc"]
     assert first.field_versions["type"] != edits[0]["hlc"]  # untouched: still the create's
+
+
+def test_records_created_together_keep_every_type_default_and_audit_entry(
+        client, org, auth):
+    """Rows inserted together go out as one batch (on PostgreSQL one COPY, which skips
+    SQLAlchemy's INSERT): values of every type come back exactly, the columns a push
+    left out get the model's defaults, and each write has its audit entry."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from server.extensions import sync_tables
+
+    device = Device(client, auth.headers(org.rep1))
+    customers, visits = [new_id() for _ in range(3)], [new_id() for _ in range(3)]
+    awkward = 'tab\there, a "quoted" \\ back\nslash, 中文, \\N and 🚚'
+    result = device.push(
+        *[device.put("customers", key, {"name": f"Acme {n}"})
+          for n, key in enumerate(customers)],
+        *[device.put("visits", key, {"customer_id": customers[0], "type": "customer_visit",
+                                     "occurred_at": "2026-11-21T17:30:05.250Z",
+                                     "notes": awkward, "cost_amount": 12.5,
+                                     "contact_ids": [customers[1]]}) for key in visits])
+    assert [r["status"] for r in result["results"]] == ["applied"] * 6, result
+    db.session.expire_all()
+    for n, key in enumerate(customers):
+        row = db.session.get(Customer, key)
+        assert (row.name, row.city, row.key_account_criteria, row.is_key_account) == (
+            f"Acme {n}", "", {}, False)
+        assert row.owner_id == org.rep1.id and not row.deleted
+    for key in visits:
+        row = db.session.get(Visit, key)
+        assert (row.notes, row.cost_amount, row.contact_ids, row.occurred_at) == (
+            awkward, Decimal("12.50"), [customers[1]],
+            datetime(2026, 11, 21, 17, 30, 5, 250000, tzinfo=UTC))
+        assert row.author_id == org.rep1.id and row.created_at.tzinfo is not None
+    log = sync_tables.change_log
+    audited = db.session.execute(log.select().where(
+        log.c.record_id.in_(customers + visits))).mappings().all()
+    assert sorted((entry["record_id"], entry["op"]) for entry in audited) == sorted(
+        (key, "create") for key in customers + visits)
+    assert {entry["changes"]["notes"] for entry in audited
+            if entry["table_name"] == "visits"} == {awkward}
