@@ -91,6 +91,11 @@ def _customer_reassigned(changes, key, before, applied):
                     visible_users(session, key, owner_id=applied["owner_id"]))
 
 
+# What the access rules and hooks read of a row before a write, besides the fields
+# written (server/access.py checks owners; promotions.py reads the whole request).
+ROW_READS = {"customers": frozenset({"owner_id"}), "opportunities": frozenset({"owner_id"}),
+             "promotions": None}
+
 # Stage promotions: requests and decisions re-validated on arrival; an approval moves the
 # opportunity in the same ChangeSet (server/promotions.py).
 BEFORE_WRITE = {"promotions": promotions.before_write}
@@ -114,7 +119,8 @@ def _spec(name, model, schema_class, scope_column):
         about_column="table_name" if name == "conflicts" else None,
         creatable=name != "conflicts",
         # A promotion request is withdrawn, not erased: its history must stay.
-        deletable=name not in ("conflicts", "promotions"))
+        deletable=name not in ("conflicts", "promotions"),
+        row_reads=ROW_READS.get(name, frozenset()))
 
 
 def build_registry():

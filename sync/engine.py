@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -86,6 +87,9 @@ class TableSpec:
     before_write: Callable[[Any, str, dict | None, dict], None] | None = None
     after_write: Callable[[Any, str, dict | None, dict], None] | None = None
     sensitive: bool = False  # audit trail keeps field names only
+    # The columns of a row before a write that the policy and hooks read besides the
+    # written fields; None: any (the engine then reads rows whole).
+    row_reads: frozenset[str] | None = frozenset()
 
     def customer_of(self, key, row_or_values):
         if self.scope_column is None:
@@ -251,28 +255,39 @@ class ChangeSet:
             self._time = datetime.fromtimestamp(self.now(), UTC)
         return self._time
 
-    def _load(self, spec, key):
+    def _load(self, spec, key, need=None):
+        """The row (a copy) or None; ``need``: the columns the caller reads (None: all).
+        A row the push's prefetch read only in part is read whole when it lacks some."""
         cached = self._rows.get((spec.name, key), _MISSING)
-        if cached is not _MISSING:
-            return None if cached is None else dict(cached)
-        row = self.conn.execute(select_by(spec.table, "id"), {"_key": key}).first()
-        row = None if row is None else row._asdict()
-        self._rows[spec.name, key] = row
-        return None if row is None else dict(row)
+        if cached is None:
+            return None
+        if cached is _MISSING or not cached.keys() >= set(need or spec.table.c.keys()):
+            row = self.conn.execute(select_by(spec.table, "id"), {"_key": key}).first()
+            cached = self._rows[spec.name, key] = None if row is None else row._asdict()
+        return None if cached is None else dict(cached)
 
-    def prefetch(self, keys_by_table):
+    def prefetch(self, keys_by_table, fields_by_table=None):
         """Read every row a batch will touch, one SELECT per table (per 500 keys), so
         ``put``/``delete`` need not read them one by one. Returns ``{table: {key: row}}``
-        of the rows found (unknown tables are left for ``put`` to reject)."""
+        of the rows found (unknown tables are left for ``put`` to reject).
+
+        ``fields_by_table``: the fields the batch writes to each table it only puts to.
+        Those rows are read in part: what ``put`` compares and the engine keeps, not a
+        wide record's every text (reading and converting them cost more than the rest)."""
+        fields_by_table = fields_by_table or {}
         found = {}
         for table_name, keys in keys_by_table.items():
             spec = self.registry.specs.get(table_name)
             if spec is None:
                 continue
+            columns = _row_columns(spec, fields_by_table.get(table_name))
             todo = sorted({key for key in keys if (table_name, key) not in self._rows})
             for start in range(0, len(todo), 500):
                 chunk = todo[start:start + 500]
-                for row in self.conn.execute(_select_by_keys(spec.table), {"_keys": chunk}):
+                rows = self.conn.execute(
+                    _select_by_keys(spec.table, columns, self.conn.dialect.name),
+                    {"_keys": chunk}).all()
+                for row in rows:
                     self._rows[table_name, row.id] = row._asdict()
                 for key in chunk:
                     self._rows.setdefault((table_name, key), None)
@@ -343,7 +358,7 @@ class ChangeSet:
             if forbidden:
                 raise Rejected("read_only_field",
                                f"Set by the server only: {', '.join(forbidden)}")
-        row = self._load(spec, key)
+        row = self._load(spec, key, _row_columns(spec, fields))
         if row is not None and row["deleted"]:
             conflict = self._conflict(spec, key, row, "delete", {
                 name: {"lost": wire(value), "kept": None} for name, value in fields.items()},
@@ -583,9 +598,27 @@ def _set_head(state):
     return sa.update(state).where(state.c.id == 1).values(seq=sa.bindparam("head"))
 
 
-@built_once
-def _select_by_keys(table):
-    return sa.select(table).where(table.c.id.in_(sa.bindparam("_keys", expanding=True)))
+@lru_cache(maxsize=256)  # bounded: a push's columns vary with the fields it writes
+def _select_by_keys(table, columns, dialect_name):
+    """The rows with these ids (``columns``: None for every column). PostgreSQL:
+    ``id = ANY(:array)``, one statement text whatever the number of ids, so the driver
+    converts it once and prepares it (an expanded ``IN`` is new for every count)."""
+    select = sa.select(*(table.c[name] for name in columns)) if columns else sa.select(table)
+    if dialect_name == "postgresql":
+        keys = sa.bindparam("_keys", type_=postgresql.ARRAY(table.c.id.type))
+        return select.where(table.c.id == sa.any_(keys))
+    return select.where(table.c.id.in_(sa.bindparam("_keys", expanding=True)))
+
+
+def _row_columns(spec, fields):
+    """The columns ``put`` reads when it writes ``fields`` to a row of ``spec``, sorted;
+    None (all) when its hooks may read anything or ``fields`` is None."""
+    if fields is None or spec.row_reads is None:
+        return None
+    columns = {"id", "seq", "deleted", "field_versions", "updated_by", *spec.row_reads}
+    columns.update(name for name in (spec.scope_column, spec.about_column) if name)
+    columns.update(name for name in fields if name in spec.table.c)
+    return tuple(sorted(columns))
 
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -7,6 +7,7 @@ plain string comparison the clock order, in Python, SQL and JavaScript alike.
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 ZERO = "0000000000000-00000-"
 
@@ -21,8 +22,13 @@ class Timestamp:
         return f"{self.ms:013d}-{self.counter:05d}-{self.node}"
 
 
+@lru_cache(maxsize=4096)
 def parse(text):
-    """Parse an HLC string; raises ValueError when it is not one."""
+    """Parse an HLC string; raises ValueError when it is not one.
+
+    Cached: a push parses each stamp when it checks it, clamps it and compares it with
+    the versions it meets, which are mostly the device's earlier stamps. (Timestamps
+    are immutable, so sharing them is safe; a failure is not cached.)"""
     ms, counter, node = text.split("-", 2)
     if len(ms) != 13 or len(counter) != 5 or not (ms.isdigit() and counter.isdigit()):
         raise ValueError(f"not an HLC timestamp: {text!r}")
@@ -32,7 +38,7 @@ def parse(text):
 def is_valid(text):
     try:
         parse(text)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError):  # TypeError: unhashable, not text
         return False
     return True
 

@@ -82,11 +82,17 @@ def _prefetch(changes, policy, mutations):
     its access verdicts for their customers in one query per kind (instead of one
     query each per mutation). Customers created in this batch are left out: they do not
     exist yet, and their verdict must be asked when their children arrive."""
-    keys = {}
+    keys, fields, deleting = {}, {}, set()
     for mutation in mutations:
         if isinstance(mutation.get("key"), str):
-            keys.setdefault(mutation.get("table"), set()).add(mutation["key"])
-    rows = changes.prefetch(keys)
+            table_name = mutation.get("table")
+            keys.setdefault(table_name, set()).add(mutation["key"])
+            if mutation.get("op") == "put":
+                fields.setdefault(table_name, set()).update(mutation.get("fields") or ())
+            else:
+                deleting.add(table_name)  # a delete reads its row whole
+    rows = changes.prefetch(keys, {name: written for name, written in fields.items()
+                                   if name not in deleting})
     warm = getattr(policy, "prefetch_readable", None)
     if warm is None:
         return

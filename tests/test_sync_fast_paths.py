@@ -13,6 +13,7 @@ import copy
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
@@ -250,3 +251,36 @@ def test_records_created_together_keep_every_type_default_and_audit_entry(
         (key, "create") for key in customers + visits)
     assert {entry["changes"]["notes"] for entry in audited
             if entry["table_name"] == "visits"} == {awkward}
+
+
+def test_a_row_read_in_part_is_read_whole_when_a_write_needs_more(app, org):
+    """The push reads rows in part (the fields its batch writes). A write that needs a
+    column the prefetch left out, here a conflicting edit of another field whose value
+    the conflict record must keep, reads the row whole first; a delete does too."""
+    from server.access import Access
+    from server.extensions import sync_tables
+    from server.models import Conflict
+    from sync.engine import ChangeSet
+
+    access = Access.for_user(db.session, org.rep1)
+    db.session.commit()
+    key = new_id()
+    with ChangeSet(db.session, registry, access, client_id="phone-one") as changes:
+        changes.put("customers", key, {"name": "Acme", "city": "Wuxi", "phone": "0510-1"})
+    db.session.commit()
+    stale = "0000000000001-00000-stale"
+    with ChangeSet(db.session, registry, access, client_id="phone-two") as changes:
+        changes.prefetch({"customers": {key}}, {"customers": {"city"}})
+        assert changes.put("customers", key, {"city": "Suzhou"}).status == "applied"
+        outcome = changes.put("customers", key, {"phone": "0512-9"}, base={"phone": stale})
+        assert changes.delete("customers", key).status == "applied"
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Customer, key)
+    assert (row.city, row.phone, row.name, row.deleted) == ("Suzhou", "0512-9", "Acme", True)
+    conflict = db.session.get(Conflict, outcome.conflicts[0])
+    assert conflict.fields == {"phone": {"lost": "0510-1", "kept": "0512-9"}}
+    log = sync_tables.change_log
+    assert [op for (op,) in db.session.execute(sa.select(log.c.op).where(
+        log.c.record_id == key).order_by(log.c.seq))] == ["create", "update", "update",
+                                                          "delete"]
