@@ -255,13 +255,15 @@ class ChangeSet:
             self._time = datetime.fromtimestamp(self.now(), UTC)
         return self._time
 
-    def _load(self, spec, key, need=None):
-        """The row (a copy) or None; ``need``: the columns the caller reads (None: all).
-        A row the push's prefetch read only in part is read whole when it lacks some."""
+    def _load(self, spec, key, fields=None):
+        """The row (a copy) or None. ``fields``: the fields the caller writes, None for
+        a caller that reads every column. A row the push's prefetch read in part (the
+        engine's columns and the batch's fields) is read whole when it lacks some."""
         cached = self._rows.get((spec.name, key), _MISSING)
         if cached is None:
             return None
-        if cached is _MISSING or not cached.keys() >= set(need or spec.table.c.keys()):
+        if cached is _MISSING or (len(cached) < len(spec.table.c) if fields is None
+                                  else not cached.keys() >= fields):
             row = self.conn.execute(select_by(spec.table, "id"), {"_key": key}).first()
             cached = self._rows[spec.name, key] = None if row is None else row._asdict()
         return None if cached is None else dict(cached)
@@ -349,16 +351,10 @@ class ChangeSet:
         spec = self._spec(table_name)
         stamp = self._stamp(stamp)
         if not authoritative:
-            forbidden = sorted(set(fields) - spec.writable - {"id"})
-            known = set(spec.fields)
-            if any(name not in known for name in forbidden):
-                unknown = [name for name in forbidden if name not in known]
-                raise Rejected("invalid", "Unknown fields", {name: ["Unknown field."]
-                                                             for name in unknown})
+            forbidden = fields.keys() - spec.writable - {"id"}
             if forbidden:
-                raise Rejected("read_only_field",
-                               f"Set by the server only: {', '.join(forbidden)}")
-        row = self._load(spec, key, _row_columns(spec, fields))
+                _refuse_fields(spec, sorted(forbidden))
+        row = self._load(spec, key, fields.keys())
         if row is not None and row["deleted"]:
             conflict = self._conflict(spec, key, row, "delete", {
                 name: {"lost": wire(value), "kept": None} for name, value in fields.items()},
@@ -374,10 +370,10 @@ class ChangeSet:
     def _validated(spec, fields, creating, authoritative):
         """Device-writable fields through the table's validator; with ``authoritative``
         the server's own fields (milestone, status, ...) are trusted as given."""
-        owned = {}
-        if authoritative:
-            owned = {name: value for name, value in fields.items()
-                     if name not in spec.writable and name in spec.fields}
+        if not authoritative:
+            return spec.validate(dict(fields), creating)  # a copy: it drops "id"
+        owned = {name: value for name, value in fields.items()
+                 if name not in spec.writable and name in spec.fields}
         writable = {name: value for name, value in fields.items() if name not in owned}
         return {**spec.validate(writable, creating), **owned}
 
@@ -573,6 +569,15 @@ class ChangeSet:
         """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
         self.conn.execute(sa.insert(self.registry.sync.scope_events).values(
             seq=self.next_seq(), user_id=user_id, customer_id=customer_id))
+
+
+def _refuse_fields(spec, names):
+    """Rejected: fields the table does not have, or that only the server writes."""
+    unknown = [name for name in names if name not in spec.fields]
+    if unknown:
+        raise Rejected("invalid", "Unknown fields", {name: ["Unknown field."]
+                                                     for name in unknown})
+    raise Rejected("read_only_field", f"Set by the server only: {', '.join(names)}")
 
 
 def _node(row, fields):

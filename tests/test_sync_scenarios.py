@@ -153,6 +153,11 @@ def test_server_authoritative_fields_are_rejected(client, org, auth):
                                                 "amount": 120000}))
     result = a.push(a.put("opportunities", opportunity, {"milestone": 6}))
     assert result["results"][0]["reason"] == "read_only_field"
+    assert "milestone" in result["results"][0]["message"]
+    # A field the table does not have is invalid, named, whatever else the edit holds.
+    result = a.push(a.put("opportunities", opportunity, {"milestone": 6, "colour": "red"}))
+    assert (result["results"][0]["reason"], result["results"][0]["errors"]) == (
+        "invalid", {"colour": ["Unknown field."]})
 
 
 def test_scope_change_evicts_and_rejects_pending_edits(client, org, auth):
