@@ -6,10 +6,9 @@ per-statement work of SQLAlchemy and the database cost more than the writes. The
 database (so every read still sees them) and when it finishes.
 """
 
-import json
-from datetime import date, datetime
 from decimal import Decimal
 
+import orjson
 import sqlalchemy as sa
 
 from .statements import built_once, insert_into
@@ -164,8 +163,9 @@ def _recordset_update(table, always, sometimes):
 
 def recordset(rows):
     """The parameters of a statement built on ``recordset_rows``: ``rows`` as one JSON
-    document (``json.dumps`` runs in C)."""
-    return {"rows": json.dumps(rows, ensure_ascii=False, default=_json_value)}
+    document (orjson: a push's document is a few hundred KB, and json.dumps took ~2% of
+    the push)."""
+    return {"rows": orjson.dumps(rows, default=_json_value).decode()}
 
 
 def recordset_rows(columns):
@@ -178,9 +178,8 @@ def recordset_rows(columns):
 
 
 def _json_value(value):
-    """What ``json.dumps`` cannot write itself, as text PostgreSQL reads back exactly."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
+    """What orjson cannot write itself, as text PostgreSQL reads back exactly (it writes
+    dates and times as ISO 8601 itself)."""
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} cannot travel in a recordset")

@@ -284,3 +284,36 @@ def test_a_row_read_in_part_is_read_whole_when_a_write_needs_more(app, org):
     assert [op for (op,) in db.session.execute(sa.select(log.c.op).where(
         log.c.record_id == key).order_by(log.c.seq))] == ["create", "update", "update",
                                                           "delete"]
+
+
+def changes_of(record_id):
+    from server.extensions import sync_tables
+
+    log = sync_tables.change_log
+    return db.session.scalar(sa.select(log.c.changes).where(log.c.record_id == record_id))
+
+
+def test_stored_results_and_records_keep_their_json_as_sent(client, org, auth):
+    """JSON columns round-trip through the database's JSON conversion (on PostgreSQL the
+    driver's, set to orjson in server/database.py): a refusal's field errors, whose list
+    items marshmallow numbers, come back from the stored results on a replay with the
+    numbers as strings (as JSON has them); Chinese text and lists come back as sent."""
+    device = Device(client, auth.headers(org.rep1))
+    customer, visit = new_id(), new_id()
+    good = device.put("customers", customer, {"name": "苏州精密", "notes": "关键客户 🚚",
+                                              "key_account_criteria": {"purchase_volume": 3}})
+    bad = device.put("visits", visit, {"customer_id": customer, "type": "customer_visit",
+                                       "occurred_at": "2026-11-20T09:00:00Z",
+                                       "contact_ids": [customer, "not-a-uuid"]})
+    first = device.push(good, bad)
+    assert [r["status"] for r in first["results"]] == ["applied", "rejected"], first
+    errors = first["results"][1]["errors"]
+    assert errors["contact_ids"] == {"1": errors["contact_ids"]["1"]}
+    replay = device.push(good, bad)
+    assert [r.pop("replayed") for r in replay["results"]] == [True, True]
+    assert replay["results"] == first["results"]
+    db.session.expire_all()
+    row = db.session.get(Customer, customer)
+    assert (row.name, row.notes, row.key_account_criteria) == (
+        "苏州精密", "关键客户 🚚", {"purchase_volume": 3})
+    assert changes_of(customer)["notes"] == "关键客户 🚚"
