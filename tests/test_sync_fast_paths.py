@@ -6,7 +6,10 @@
   answer must be marshmallow's partial load, errors included.
 - The engine queues its record writes and sends them in batches (sync/engine.py): one
   push that creates, edits and reads back in any order must leave what one-by-one
-  writes would have left.
+  writes would have left; rows inserted together (one COPY on PostgreSQL) keep every
+  type and default.
+- The push reads the rows it touches in part (sync/engine.py prefetch): a write that
+  needs more reads the row whole.
 """
 
 import copy
@@ -297,7 +300,8 @@ def test_stored_results_and_records_keep_their_json_as_sent(client, org, auth):
     """JSON columns round-trip through the database's JSON conversion (on PostgreSQL the
     driver's, set to orjson in server/database.py): a refusal's field errors, whose list
     items marshmallow numbers, come back from the stored results on a replay with the
-    numbers as strings (as JSON has them); Chinese text and lists come back as sent."""
+    numbers as strings (as JSON has them); Chinese text, emoji and a JSON object come
+    back as sent."""
     device = Device(client, auth.headers(org.rep1))
     customer, visit = new_id(), new_id()
     good = device.put("customers", customer, {"name": "苏州精密", "notes": "关键客户 🚚",
