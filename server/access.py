@@ -13,10 +13,9 @@ per write (push); the REST API asks the same object, so both paths follow one ru
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from sync.engine import Rejected
-from sync.statements import kept
+from sync.statements import among, kept
 
 from .models import Customer, CustomerShare, Team, User
 
@@ -201,13 +200,9 @@ class Access:
 def _readable_among(template, table_name, dialect_name):
     """Which of the ``customer_ids`` parameter's customers ``template``'s user reads
     (the rule row by row, ``row_filter``, for just these ids). Built once per kind of
-    user; on PostgreSQL ``= ANY(array)``, one statement text for any number of ids."""
-    if dialect_name == "postgresql":
-        ids = sa.bindparam("customer_ids", type_=postgresql.ARRAY(_CUSTOMER_ID.type))
-        among = _CUSTOMER_ID == sa.any_(ids)
-    else:
-        among = _CUSTOMER_ID.in_(sa.bindparam("customer_ids", expanding=True))
-    return sa.select(_CUSTOMER_ID).where(among, template.row_filter(table_name, _CUSTOMER_ID))
+    user."""
+    return sa.select(_CUSTOMER_ID).where(among(_CUSTOMER_ID, "customer_ids", dialect_name),
+                                         template.row_filter(table_name, _CUSTOMER_ID))
 
 
 def visible_users(session, customer_id, owner_id=None):

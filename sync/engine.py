@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import hlc as hlcs
-from .statements import built_once, select_by
+from .statements import among, built_once, select_by
 from .tables import SyncTables
 from .writes import WriteQueue, insert_rows, recordset, recordset_rows
 
@@ -605,14 +605,9 @@ def _set_head(state):
 
 @lru_cache(maxsize=256)  # bounded: a push's columns vary with the fields it writes
 def _select_by_keys(table, columns, dialect_name):
-    """The rows with these ids (``columns``: None for every column). PostgreSQL:
-    ``id = ANY(:array)``, one statement text whatever the number of ids, so the driver
-    converts it once and prepares it (an expanded ``IN`` is new for every count)."""
+    """The rows whose id is among ``_keys`` (``columns``: None for every column)."""
     select = sa.select(*(table.c[name] for name in columns)) if columns else sa.select(table)
-    if dialect_name == "postgresql":
-        keys = sa.bindparam("_keys", type_=postgresql.ARRAY(table.c.id.type))
-        return select.where(table.c.id == sa.any_(keys))
-    return select.where(table.c.id.in_(sa.bindparam("_keys", expanding=True)))
+    return select.where(among(table.c.id, "_keys", dialect_name))
 
 
 def _row_columns(spec, fields):

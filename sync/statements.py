@@ -5,6 +5,7 @@ and a push runs a dozen of them, so the engine builds each shape once per table.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 _BUILT = {}
 
@@ -43,3 +44,12 @@ def update_by(table, key_column):
 def select_by(table, key_column):
     """``SELECT * FROM table WHERE key_column = :_key``."""
     return sa.select(table).where(table.c[key_column] == sa.bindparam("_key"))
+
+
+def among(column, name, dialect_name):
+    """``column`` is one of the list parameter ``name``. PostgreSQL: ``= ANY(:array)``,
+    one statement text whatever the list's length, so the driver converts and prepares
+    it once (an expanded ``IN`` is a new statement for every length)."""
+    if dialect_name == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
