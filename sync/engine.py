@@ -640,12 +640,7 @@ def _insert_for(dialect_name):
 @built_once
 def _checksum_upsert(sums, dialect_name):
     """Add each row's checksum and count to its bucket, or start the bucket."""
-    insert = _insert_for(dialect_name)(sums)
-    added = insert.excluded
-    return insert.on_conflict_do_update(
-        index_elements=[sums.c.customer_id, sums.c.table_name],
-        set_={"checksum": (sums.c.checksum + added.checksum) % CHECKSUM_MOD,
-              "count": sums.c.count + added.count})
+    return _added_to_buckets(_insert_for(dialect_name)(sums), sums)
 
 
 @built_once
@@ -654,8 +649,12 @@ def _checksum_upsert_recordset(sums):
     send an executemany one row at a time)."""
     columns = [sums.c.customer_id, sums.c.table_name, sums.c.checksum, sums.c.count]
     rows = recordset_rows(columns)
-    insert = postgresql.insert(sums).from_select([c.name for c in columns], sa.select(
-        *[rows.c[c.name] for c in columns]))
+    return _added_to_buckets(postgresql.insert(sums).from_select(
+        [c.name for c in columns], sa.select(*[rows.c[c.name] for c in columns])), sums)
+
+
+def _added_to_buckets(insert, sums):
+    """``insert`` into ``sync_checksums``, adding to a bucket that exists already."""
     added = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[sums.c.customer_id, sums.c.table_name],
