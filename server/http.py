@@ -97,9 +97,20 @@ def _allow_origin(app, response):
         response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
 
 
+def accepts_gzip():
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def mark_gzipped(response):
+    """Mark ``response``, whose body is gzip, as such (and as varying with the request's
+    Accept-Encoding, for caches)."""
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
 def _gzip(response):
-    if (response.direct_passthrough or response.status_code < 200
-            or "gzip" not in request.headers.get("Accept-Encoding", "")
+    if (response.direct_passthrough or response.status_code < 200 or not accepts_gzip()
             or "Content-Encoding" in response.headers
             or not response.mimetype.startswith(("application/json", "text/csv"))):
         return response
@@ -107,9 +118,7 @@ def _gzip(response):
     if len(data) < GZIP_MIN_BYTES:
         return response
     response.set_data(gzip.compress(data, compresslevel=6))
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    return response
+    return mark_gzipped(response)
 
 
 class GunzipRequests:

@@ -15,6 +15,8 @@ from functools import lru_cache
 from flask import Blueprint, Response, abort, request, send_from_directory
 from werkzeug.security import safe_join
 
+from .http import accepts_gzip, mark_gzipped
+
 STATIC_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "pwa", "static"))
 
 bp = Blueprint("pwa", __name__)
@@ -33,8 +35,8 @@ def shell():
 def service_worker():
     """The service worker, with its cache version filled in (gzipped like the other scripts)."""
     body = _service_worker(app_version())
-    if _accepts_gzip():
-        response = _gzip_response(_gzip_bytes(body), "text/javascript")
+    if accepts_gzip():
+        response = mark_gzipped(Response(_gzip_bytes(body), mimetype="text/javascript"))
     else:
         response = Response(body, mimetype="text/javascript")
     # Browsers check for a new worker on every navigation; never serve a stale one.
@@ -61,10 +63,10 @@ _COMPRESSIBLE = re.compile(r"\.(js|css|html|webmanifest|json|svg)$")
 
 def _static(filename, cache, mimetype=None):
     path = safe_join(STATIC_DIR, filename)
-    if path and _COMPRESSIBLE.search(filename) and os.path.isfile(path) and _accepts_gzip():
+    if path and _COMPRESSIBLE.search(filename) and os.path.isfile(path) and accepts_gzip():
         st = os.stat(path)
         body, etag = _gzipped(path, st.st_mtime_ns, st.st_size)
-        response = _gzip_response(body, mimetype or _mimetype(filename))
+        response = mark_gzipped(Response(body, mimetype=mimetype or _mimetype(filename)))
         # A tag from the content (the same on every app node): the service worker's
         # precache revalidates, and a file the page has just loaded answers 304, no body.
         response.set_etag(etag)
@@ -72,17 +74,6 @@ def _static(filename, cache, mimetype=None):
     else:
         response = send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = cache
-    return response
-
-
-def _accepts_gzip():
-    return "gzip" in request.headers.get("Accept-Encoding", "")
-
-
-def _gzip_response(gzipped_body, mimetype):
-    response = Response(gzipped_body, mimetype=mimetype)
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
     return response
 
 
