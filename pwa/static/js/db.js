@@ -40,10 +40,14 @@ export function setMeta(key, value) {
 export const KEPT_INDEX = "accountIndex";
 export const RECORDS_EPOCH = "recordsEpoch";
 
+/** The records' epoch (see KEPT_INDEX); 0 until something was removed. */
+export async function recordsEpoch(d) {
+  return (await d.meta.get(RECORDS_EPOCH))?.value || 0;
+}
+
 /** Inside a transaction on meta: the records lost some rows (see KEPT_INDEX). */
 export async function recordsRemoved(d) {
-  const epoch = (await d.meta.get(RECORDS_EPOCH))?.value || 0;
-  await d.meta.put({ key: RECORDS_EPOCH, value: epoch + 1 });
+  await d.meta.put({ key: RECORDS_EPOCH, value: (await recordsEpoch(d)) + 1 });
   await d.meta.delete(KEPT_INDEX);
 }
 

@@ -6,7 +6,7 @@
 // disk and read slower than the records) and swaps in the full index when it is built.
 
 import { html, useMemo, useState, useEffect } from "../../vendor/preact.js";
-import { db, live, KEPT_INDEX, RECORDS_EPOCH } from "../db.js";
+import { db, live, KEPT_INDEX, recordsEpoch } from "../db.js";
 import { onChange } from "../store.js";
 import { t, fmt } from "../i18n.js";
 
@@ -24,8 +24,8 @@ export function keptIndex() {
   if (!kept) {
     const d = db();
     kept = d.transaction("r", d.meta, async () => {
-      const [index, epoch] = [await d.meta.get(KEPT_INDEX), await d.meta.get(RECORDS_EPOCH)];
-      return index && index.value.epoch === (epoch?.value || 0) ? index.value.list : null;
+      const [index, epoch] = [await d.meta.get(KEPT_INDEX), await recordsEpoch(d)];
+      return index && index.value.epoch === epoch ? index.value.list : null;
     }).catch(() => null);
   }
   return kept;
@@ -36,7 +36,7 @@ export function keptIndex() {
 function keep(list, epoch) {
   const d = db();
   d.transaction("rw", d.meta, async () => {
-    if (((await d.meta.get(RECORDS_EPOCH))?.value || 0) !== epoch) return;
+    if ((await recordsEpoch(d)) !== epoch) return;
     await d.meta.put({ key: KEPT_INDEX, value: { epoch, list: list.slice(0, PAGE) } });
   }).catch((error) => console.warn("account index not kept", error));
 }
@@ -49,7 +49,7 @@ export function buildIndex() {
     // One read transaction: the records and their epoch as of the same moment.
     const [epoch, customers, contacts, opps, visits] = await d.transaction(
       "r", [d.meta, d.customers, d.contacts, d.opportunities, d.visits], () => Promise.all([
-        d.meta.get(RECORDS_EPOCH), d.customers.toArray(), d.contacts.toArray(),
+        recordsEpoch(d), d.customers.toArray(), d.contacts.toArray(),
         d.opportunities.toArray(), d.visits.toArray()]));
     const names = new Map();
     for (const c of contacts) if (live(c)) names.set(c.customer_id, `${names.get(c.customer_id) || ""} ${c.name || ""}`);
@@ -69,7 +69,7 @@ export function buildIndex() {
       milestone: milestone.get(c.id) || 0, lastVisit: last.get(c.id) || null,
       text: `${c.name || ""} ${c.city || ""} ${names.get(c.id) || ""}`.toLowerCase(),
     })).sort((a, b) => collator.compare(a.name, b.name));
-    keep(list, epoch?.value || 0);
+    keep(list, epoch);
     builtOnce = true;
     kept = null;
     return list;
