@@ -22,15 +22,15 @@ def create_app(test_config=None):
     app.config.setdefault("JWT_SECRET_KEY", app.config["SECRET_KEY"])
     logging.basicConfig(level=logging.INFO)
 
+    from . import database, http, tokens
+
+    database.engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     jwt.init_app(app)
     limiter.init_app(app)
     openapi.init_app(app)
     errors.register(app)
-
-    from . import database, http, tokens
-
     database.configure(app)
     tokens.configure(jwt)
     http.configure(app)
