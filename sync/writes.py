@@ -124,13 +124,17 @@ def _send_updates(conn, table, rows):
     always = set(rows[0]).intersection(*rows[1:]) - {"_key"}
     sometimes = set().union(*rows) - always - {"_key"}
     statement_key = (table, tuple(sorted(always)), tuple(sorted(sometimes)))
+    always_as = [(name, f"v_{name}") for name in always]
+    sometimes_as = [(name, f"v_{name}", f"set_{name}") for name in sometimes]
     params = []
     for row in rows:
-        values = {f"v_{name}": row[name] for name in always}
-        for name in sometimes:
-            values[f"v_{name}"] = row.get(name)
-            values[f"set_{name}"] = name in row
-        params.append({"_key": row["_key"], **values})
+        values = {"_key": row["_key"]}
+        for name, value_as in always_as:
+            values[value_as] = row[name]
+        for name, value_as, set_as in sometimes_as:
+            values[value_as] = row.get(name)
+            values[set_as] = name in row
+        params.append(values)
     if conn.dialect.name == "postgresql" and len(rows) > 1:
         conn.execute(_recordset_update(*statement_key), recordset(params))
     else:
