@@ -2,8 +2,9 @@
 
 - A push body that looks plainly well formed skips the nested marshmallow load
   (server/api/sync.py): whatever it lets through, PushSchema must load to the same data.
-- One- and two-field edits are checked field by field (server/sync_registry.py): the
-  answer must be marshmallow's partial load, errors included.
+- One- and two-field edits, and creates of schemas without hooks, are checked field by
+  field (server/sync_registry.py): the answer must be marshmallow's load (partial for
+  edits), errors included.
 - The engine queues its record writes and sends them in batches (sync/engine.py): one
   push that creates, edits and reads back in any order must leave what one-by-one
   writes would have left; rows inserted together (one COPY on PostgreSQL) keep every
@@ -24,7 +25,7 @@ from marshmallow import ValidationError
 from server.api.sync import PushSchema, _plainly_valid_push
 from server.extensions import db
 from server.models import Contact, Customer, Visit
-from server.schemas import ContactSchema, CustomerSchema
+from server.schemas import ContactSchema, CustomerSchema, VisitSchema
 from server.sync_registry import registry
 from sync.engine import Rejected
 from tests.sync_helpers import Device, new_id
@@ -108,6 +109,44 @@ def test_field_by_field_checks_answer_as_a_partial_load(app, table_name):
             assert rejected.value.errors == error.messages, fields
         else:
             assert validate(dict(fields), False) == expected, fields
+
+
+VISIT = {"customer_id": str(uuid.uuid4()), "type": "gift", "occurred_at": "2026-11-20T09:30:00Z",
+         "duration_minutes": 45, "purpose": "方案交流", "notes": "", "outcome": "",
+         "cost_amount": 120, "cost_currency": "CNY", "gift_value": 1999.5,
+         "contact_ids": [str(uuid.uuid4())]}
+CREATES = {
+    "visits": (VisitSchema, [
+        VISIT, {**VISIT, "gift_value": 2000.01}, {**VISIT, "gift_value": -1},
+        {**VISIT, "type": "bribe"}, {**VISIT, "occurred_at": "yesterday"},
+        {**VISIT, "contact_ids": ["nope"]}, {**VISIT, "cost_amount": None},
+        {key: value for key, value in VISIT.items() if key != "occurred_at"},
+        {**VISIT, "author_id": str(uuid.uuid4())}, {**VISIT, "nonexistent": 1},
+        {"customer_id": VISIT["customer_id"], "type": "visit",
+         "occurred_at": "2026-11-20T09:30:00+08:00"}]),
+    "customers": (CustomerSchema, [
+        {"name": "Acme"}, {"name": ""}, {"city": "Wuxi"}, {"name": "Acme", "abc_class": "Z"},
+        {"name": "Acme", "is_key_account": "yes"}]),
+    "contacts": (ContactSchema, [
+        {"customer_id": VISIT["customer_id"], "name": "Zhang", "level": "decision"},
+        {"customer_id": VISIT["customer_id"], "name": "Zhang", "level": "emperor"},
+        {"name": "Zhang"}]),
+}
+
+
+@pytest.mark.parametrize("table_name", sorted(CREATES))
+def test_creates_checked_field_by_field_answer_as_a_load(app, table_name):
+    schema_class, cases = CREATES[table_name]
+    validate = registry[table_name].validate
+    for fields in cases:
+        try:
+            expected = schema_class().load(dict(fields))
+        except ValidationError as error:
+            with pytest.raises(Rejected) as rejected:
+                validate(dict(fields), True)
+            assert rejected.value.errors == error.messages, fields
+        else:
+            assert validate(dict(fields), True) == expected, fields
 
 
 def test_one_push_creates_edits_and_reads_back_in_order(client, org, auth):

@@ -30,9 +30,10 @@ def uuid_ref(**kwargs):
     return UUIDString(**kwargs)
 
 
-def money(**kwargs):
+def money(*rules, **kwargs):
+    """An amount of money (two decimals, 0 to 10^13), with any further ``rules``."""
     return fields.Decimal(places=2, as_string=False, allow_nan=False,
-                          validate=validate.Range(min=0, max=10**13), **kwargs)
+                          validate=[validate.Range(min=0, max=10**13), *rules], **kwargs)
 
 
 def currency(**kwargs):

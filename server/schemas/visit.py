@@ -1,6 +1,6 @@
 from datetime import UTC
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from ..domain import ACTIVITY_TYPES, GIFT_VALUE_CAP
 from .common import SyncedSchema, choice, currency, money, text, uuid_ref
@@ -19,14 +19,10 @@ class VisitSchema(SyncedSchema):
     outcome = text()
     cost_amount = money()
     cost_currency = currency()
-    gift_value = money()
-
-    @validates_schema
-    def _gift_rules(self, data, **_kwargs):
-        value = data.get("gift_value")
-        if value and value > GIFT_VALUE_CAP:
-            raise ValidationError(f"A gift may be worth at most {GIFT_VALUE_CAP} (company rule).",
-                                  "gift_value")
+    # A rule of the field, not of the schema: a schema without hooks loads a pushed
+    # visit field by field (server/sync_registry.py), in a third of the time.
+    gift_value = money(validate.Range(max=GIFT_VALUE_CAP, error=(
+        f"A gift may be worth at most {GIFT_VALUE_CAP} (company rule).")))
 
 
 class TaskSchema(SyncedSchema):
