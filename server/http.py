@@ -35,8 +35,12 @@ class JSONProvider(DefaultJSONProvider):
     A push or pull answers with thousands of values, and orjson writes them in a fraction
     of the standard module's time. Dates keep Flask's format; money (Decimal) is a JSON
     number, as the OpenAPI document says, not a string; text goes out as UTF-8, not as
-    ``\\u`` escapes (half the bytes for Chinese). A value orjson cannot write (an integer
-    wider than 64 bits) falls back to the standard module.
+    ``\\u`` escapes (half the bytes for Chinese before gzip; after gzip a first sync's
+    7.77 MB became 7.63 MB, while a one-change pull of ~1.5 KB grew from 725 to 755
+    bytes, the escapes compressing well in a small body). Keys keep the order they were
+    built in (sorted, as Flask does, a first sync took 7.74 MB: sorting buys nothing). A
+    value orjson cannot write (an integer wider than 64 bits) falls back to the standard
+    module.
     """
 
     def dumps(self, obj, **kwargs):
