@@ -11,7 +11,7 @@ from decimal import Decimal
 import orjson
 import sqlalchemy as sa
 
-from .statements import built_once, insert_into
+from .statements import among, built_once, insert_into
 
 
 class WriteQueue:
@@ -136,7 +136,8 @@ def _send_updates(conn, table, rows):
             values[set_as] = name in row
         params.append(values)
     if conn.dialect.name == "postgresql" and len(rows) > 1:
-        conn.execute(_recordset_update(*statement_key), recordset(params))
+        conn.execute(_recordset_update(*statement_key),
+                     {**recordset(params), "_keys": [row["_key"] for row in rows]})
     else:
         conn.execute(_executemany_update(*statement_key), params)
 
@@ -155,12 +156,18 @@ def _recordset_update(table, always, sometimes):
     """PostgreSQL: the rows travel as one JSON document that ``json_to_recordset`` turns
     back into typed rows, so one UPDATE (one plan, one pass) writes them all. (Arrays
     per column did the same, but the driver escapes every element of a text array in
-    Python, which cost more than the update; ``json.dumps`` runs in C.)"""
+    Python, which cost more than the update; ``json.dumps`` runs in C.)
+
+    The keys also travel as an array the table's rows are picked by: the planner cannot
+    know how many rows the document holds, and joined to it alone, it read the whole
+    table (a push's customers UPDATE: 0.65 ms of sequential scan over 1,000 customers
+    against 0.19 ms through the primary key, and growing with the table)."""
     columns = [sa.column("_key", table.c.id.type)]
     columns += [sa.column(f"v_{name}", table.c[name].type) for name in (*always, *sometimes)]
     columns += [sa.column(f"set_{name}", sa.Boolean()) for name in sometimes]
     rows = recordset_rows(columns)
-    return sa.update(table).where(table.c.id == rows.c._key).values(
+    return sa.update(table).where(table.c.id == rows.c._key,
+                                  among(table.c.id, "_keys", "postgresql")).values(
         _set_clause(table, always, sometimes, lambda name: rows.c[f"v_{name}"],
                     lambda name: rows.c[f"set_{name}"]))
 
