@@ -312,14 +312,16 @@ def approval_effect(changes, promotion):
 
 # -- history of one opportunity -------------------------------------------------------
 
-def history(session, opportunity_id):
+def history(session, opportunity):
     """Who requested, who decided, when and why; and every other change of the deal.
 
     Built from the promotion records (tombstoned ones included: they were history) and
-    the audit trail (``change_log``), oldest first.
+    the audit trail (``change_log``, looked up by the deal's customer, as it is indexed),
+    oldest first.
     """
     from .extensions import sync_tables
 
+    opportunity_id = opportunity.id
     promotions = session.scalars(sa.select(Promotion).where(
         Promotion.opportunity_id == opportunity_id).order_by(Promotion.created_at.desc(),
                                                               Promotion.id)).all()
@@ -329,7 +331,8 @@ def history(session, opportunity_id):
     if by_promotion:
         clause = sa.or_(clause, sa.and_(log.c.table_name == "promotions",
                                         log.c.record_id.in_(list(by_promotion))))
-    entries = session.execute(sa.select(log).where(clause).order_by(log.c.seq)).all()
+    entries = session.execute(sa.select(log).where(
+        log.c.customer_id == opportunity.customer_id, clause).order_by(log.c.seq)).all()
     names = dict(session.execute(sa.select(User.id, User.name)).all())
     events = []
     for entry in entries:

@@ -64,14 +64,18 @@ def define_sync_tables(metadata):
         sa.Column("seq", sa.BigInteger, nullable=False, index=True),
         sa.Column("table_name", sa.String(40), nullable=False),
         sa.Column("record_id", sa.String(36), nullable=False),
-        sa.Column("customer_id", sa.String(36), index=True),
+        sa.Column("customer_id", sa.String(36)),
         sa.Column("op", sa.String(16), nullable=False),
         sa.Column("changes", json, nullable=False),
         sa.Column("user_id", sa.String(36)),
         sa.Column("client_id", sa.String(64)),
         sa.Column("mutation_id", sa.BigInteger),
         sa.Column("at", when, nullable=False),
-        sa.Index("ix_change_log_record", "table_name", "record_id"),
+        # One index answers both "a customer's history" and "a record's history" (with
+        # the record's customer, which never changes): every push adds an entry per
+        # mutation at a random place of each index, and two such indexes cost SQLite
+        # ~400 of a push's page writes once the trail is large (docs/benchmarks.md).
+        sa.Index("ix_change_log_customer_record", "customer_id", "table_name", "record_id"),
     )
     scope_events = sa.Table(
         "sync_scope_events", metadata,

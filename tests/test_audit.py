@@ -37,3 +37,44 @@ def test_audit_is_scoped_and_not_for_reps(client, org, auth):
     other_manager = client.get("/api/v1/audit", headers=auth.headers(org.manager_b)).get_json()
     assert [e["record_id"] for e in own_manager["items"]] == [customer]
     assert other_manager["total"] == 0
+
+
+def test_a_records_history_is_found_by_its_id_alone(client, org, auth):
+    # The trail is indexed by customer, then record: a record id is looked up through
+    # its customer, for a child record, a record of no customer (the stage template) and
+    # a deleted record whose tombstone retention has since removed.
+    from datetime import UTC, datetime, timedelta
+
+    from server.access import SYSTEM
+    from server.extensions import db
+    from server.sync_registry import registry
+    from sync.prune import prune
+
+    admin = auth.headers(org.admin)
+    phone = Device(client, auth.headers(org.rep1))
+    customer, contact, visit = new_id(), new_id(), new_id()
+    pushed = phone.push(
+        phone.put("customers", customer, {"name": "Acme"}),
+        phone.put("contacts", contact, {"customer_id": customer, "name": "Wang"}),
+        phone.put("contacts", contact, {"title": "采购经理"}),
+        phone.put("visits", visit, {"customer_id": customer, "type": "technical_exchange",
+                                    "occurred_at": "2026-11-20T09:30:00Z"}),
+        phone.delete("visits", visit))
+    assert {result["status"] for result in pushed["results"]} == {"applied"}
+    stage = client.post("/api/v1/stages", headers=admin, json={
+        "number": 1, "key": "project_approval", "name_en": "Project approval",
+        "name_zh": "项目立项", "probability": 5}).get_json()
+    assert prune(db.session, registry, SYSTEM,
+                 datetime.now(UTC) + timedelta(seconds=1))["visits"] == 1
+    db.session.commit()
+
+    def history(record_id, table=""):
+        page = client.get(f"/api/v1/audit?record_id={record_id}&table={table}",
+                          headers=admin).get_json()
+        return [(e["table_name"], e["op"]) for e in page["items"]]
+
+    assert history(contact) == [("contacts", "update"), ("contacts", "create")]
+    assert history(contact, "contacts") == [("contacts", "update"), ("contacts", "create")]
+    assert history(customer) == [("customers", "create")]
+    assert history(stage["id"]) == [("stages", "create")]
+    assert history(visit) == [("visits", "delete"), ("visits", "create")]

@@ -3,11 +3,12 @@
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import func, null, or_, select
 
 from ..errors import ApiError
 from ..extensions import db, sync_tables
 from ..schemas.common import uuid_ref
+from ..sync_registry import registry
 from .listing import ListArgs
 from .resource import BEARER, access
 
@@ -67,8 +68,29 @@ def audit_trail(args):
     for name, column in FILTER_COLUMNS.items():
         if args.get(name):
             query = query.where(column == args[name])
+    if args.get("record_id") and not args.get("customer_id"):
+        query = _by_record_customer(query, args["record_id"], args.get("table"))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page, size = args["page"], args["page_size"]
     rows = db.session.execute(query.order_by(LOG.c.seq.desc(), LOG.c.id.desc())
                               .limit(size).offset((page - 1) * size)).mappings().all()
     return {"items": rows, "total": total, "page": page, "page_size": size}
+
+
+def _by_record_customer(query, record_id, table_name=None):
+    """``query`` also filtered by the record's customer, which the trail is indexed by
+    (a record never moves to another customer). A record no longer stored (a pruned
+    tombstone) keeps its history, found without the index."""
+    specs = [registry.specs[table_name]] if table_name in registry.specs else \
+        registry.specs.values()
+    customers = set()
+    for spec in specs:
+        owner = spec.table.c[spec.scope_column] if spec.scope_column else null()
+        customers.update(db.session.scalars(select(owner).where(spec.table.c.id == record_id)))
+    if not customers:
+        return query
+    named = sorted(c for c in customers if c is not None)
+    clause = LOG.c.customer_id.in_(named)
+    if None in customers:
+        clause = or_(clause, LOG.c.customer_id.is_(None))
+    return query.where(clause)

@@ -123,4 +123,4 @@ class HistorySchema(Schema):
 def opportunity_history(key):
     """Who requested which promotion, who decided, when and why; and every change."""
     row = resource.get_or_404(opportunities, access(), key)
-    return rules.history(db.session, row.id)
+    return rules.history(db.session, row)
