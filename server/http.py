@@ -51,9 +51,13 @@ class JSONProvider(DefaultJSONProvider):
     def loads(self, s, **kwargs):
         # orjson refuses a body nested deeper than 1,024 levels with a ValueError (400),
         # where the standard module would exhaust the stack (tests/test_fuzz_sync.py).
-        if kwargs:
+        # It reads UTF-8 only, as RFC 8259 asks of JSON between systems.
+        if not kwargs:
+            return orjson.loads(s)
+        try:
             return super().loads(s, **kwargs)
-        return orjson.loads(s)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
     def response(self, *args, **kwargs):
         if self._app.debug:  # indented for people reading responses

@@ -6,8 +6,8 @@ Create Date: 2026-11-23 05:00:00
 
 A customer's history and a record's history (looked up with the record's customer,
 which never changes) share one index. Every applied mutation adds an audit row, and
-each index takes its entry at a random place: with two, the audit trail's indexes wrote
-more pages per push than the records did once the trail was large.
+each index takes its entry at a random place: with two, a push of 200 mutations wrote
+397 pages to SQLite's log 30,000 mutations in, with one 341 (records alone: ~140).
 """
 from alembic import op
 
