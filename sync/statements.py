@@ -4,8 +4,8 @@ Building a statement and its cache key costs SQLAlchemy more than running a smal
 and a push runs a dozen of them, so the engine builds each shape once per table.
 """
 
+import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 _BUILT = {}
 
@@ -47,9 +47,30 @@ def select_by(table, key_column):
 
 
 def among(column, name, dialect_name):
-    """``column`` is one of the list parameter ``name``. PostgreSQL: ``= ANY(:array)``,
-    one statement text whatever the list's length, so the driver converts and prepares
-    it once (an expanded ``IN`` is a new statement for every length)."""
+    """``column`` is one of the list parameter ``name``.
+
+    PostgreSQL: ``= ANY(ARRAY(SELECT json_array_elements_text(:list)))``, the list sent
+    as one JSON text. One statement text whatever the list's length, so the driver
+    prepares it once (an expanded ``IN`` is a new statement for every length); and not
+    an array parameter, whose every element the driver escapes in Python. The planner
+    reads the keys once and looks them up by index even where a table's statistics
+    say it is empty (a push's prefetch of its new visits: 1.6 ms a push with an array
+    parameter, ~1.0 ms so). Per push in the bench's workload, a batch's access
+    verdicts took 0.98 / 1.16 ms with an array and 0.71 / 0.77 ms so, the customers'
+    prefetch 0.98 / 1.15 against 0.88 / 0.95 ms.
+    """
     if dialect_name == "postgresql":
-        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+        listed = sa.func.json_array_elements_text(
+            sa.cast(sa.bindparam(name, type_=_JSONList()), sa.JSON))
+        return column == sa.any_(sa.func.array(sa.select(listed).scalar_subquery()))
     return column.in_(sa.bindparam(name, expanding=True))
+
+
+class _JSONList(sa.types.TypeDecorator):
+    """A list parameter sent as its JSON text."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else orjson.dumps(list(value)).decode()

@@ -158,7 +158,7 @@ def _recordset_update(table, always, sometimes):
     per column did the same, but the driver escapes every element of a text array in
     Python, which cost more than the update; ``json.dumps`` runs in C.)
 
-    The keys also travel as an array the table's rows are picked by: the planner cannot
+    The keys also travel as a list the table's rows are picked by: the planner cannot
     know how many rows the document holds, and joined to it alone, it read the whole
     table (a push's customers UPDATE: 0.65 ms of sequential scan over 1,000 customers
     against 0.19 ms through the primary key, and growing with the table)."""
