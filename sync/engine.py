@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from . import hlc as hlcs
 from .statements import among, built_once, select_by
 from .tables import SyncTables
-from .writes import WriteQueue, insert_rows, recordset, recordset_rows
+from .writes import WriteQueue, insert_rows, recordset_rows
 
 SCHEMA_VERSION = 1
 CHECKSUM_MOD = 1 << 48
@@ -232,7 +232,7 @@ class ChangeSet:
                 for (customer, table_name), (delta, count) in sorted(deltas.items())]
         sums = self.registry.sync.checksums
         if self.conn.dialect.name == "postgresql" and len(rows) > 1:
-            self.conn.execute(_checksum_upsert_recordset(sums), recordset(rows))
+            self.conn.execute(_checksum_upsert_recordset(sums), {"rows": rows})
         else:
             self.conn.execute(_checksum_upsert(sums, self.conn.dialect.name), rows)
 

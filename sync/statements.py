@@ -4,6 +4,8 @@ Building a statement and its cache key costs SQLAlchemy more than running a smal
 and a push runs a dozen of them, so the engine builds each shape once per table.
 """
 
+from decimal import Decimal
+
 import orjson
 import sqlalchemy as sa
 
@@ -60,17 +62,30 @@ def among(column, name, dialect_name):
     prefetch 0.98 / 1.15 against 0.88 / 0.95 ms.
     """
     if dialect_name == "postgresql":
-        listed = sa.func.json_array_elements_text(
-            sa.cast(sa.bindparam(name, type_=_JSONList()), sa.JSON))
+        listed = sa.func.json_array_elements_text(json_parameter(name))
         return column == sa.any_(sa.func.array(sa.select(listed).scalar_subquery()))
     return column.in_(sa.bindparam(name, expanding=True))
 
 
-class _JSONList(sa.types.TypeDecorator):
-    """A list parameter sent as its JSON text."""
+def json_parameter(name):
+    """PostgreSQL: the parameter ``name`` (lists, dicts) sent as one JSON text, for a
+    statement to read with a JSON function (``json_to_recordset``,
+    ``json_array_elements_text``): orjson writes a push's few hundred KB in a fraction
+    of the time the driver takes to escape an array, or json.dumps to write it."""
+    return sa.cast(sa.bindparam(name, type_=_JSONText()), sa.JSON)
 
+
+class _JSONText(sa.types.TypeDecorator):
     impl = sa.Text
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else orjson.dumps(list(value)).decode()
+        return None if value is None else orjson.dumps(value, default=_json_value).decode()
+
+
+def _json_value(value):
+    """What orjson cannot write itself, as text PostgreSQL reads back exactly (it writes
+    dates and times as ISO 8601 itself)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot travel as a JSON parameter")

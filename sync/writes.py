@@ -6,12 +6,9 @@ per-statement work of SQLAlchemy and the database cost more than the writes. The
 database (so every read still sees them) and when it finishes.
 """
 
-from decimal import Decimal
-
-import orjson
 import sqlalchemy as sa
 
-from .statements import among, built_once, insert_into
+from .statements import among, built_once, insert_into, json_parameter
 
 
 class WriteQueue:
@@ -137,7 +134,7 @@ def _send_updates(conn, table, rows):
         params.append(values)
     if conn.dialect.name == "postgresql" and len(rows) > 1:
         conn.execute(_recordset_update(*statement_key),
-                     {**recordset(params), "_keys": [row["_key"] for row in rows]})
+                     {"rows": params, "_keys": [row["_key"] for row in rows]})
     else:
         conn.execute(_executemany_update(*statement_key), params)
 
@@ -156,7 +153,7 @@ def _recordset_update(table, always, sometimes):
     """PostgreSQL: the rows travel as one JSON document that ``json_to_recordset`` turns
     back into typed rows, so one UPDATE (one plan, one pass) writes them all. (Arrays
     per column did the same, but the driver escapes every element of a text array in
-    Python, which cost more than the update; ``json.dumps`` runs in C.)
+    Python, which cost more than the update; orjson writes the document in C.)
 
     The keys also travel as a list the table's rows are picked by: the planner cannot
     know how many rows the document holds, and joined to it alone, it read the whole
@@ -172,28 +169,12 @@ def _recordset_update(table, always, sometimes):
                     lambda name: rows.c[f"set_{name}"]))
 
 
-def recordset(rows):
-    """The parameters of a statement built on ``recordset_rows``: ``rows`` as one JSON
-    document (orjson: a push's document is a few hundred KB, and json.dumps took ~2% of
-    the push)."""
-    return {"rows": orjson.dumps(rows, default=_json_value).decode()}
-
-
 def recordset_rows(columns):
     """PostgreSQL: the rows of the ``rows`` parameter (a JSON array of objects) as a
     derived table ``v`` with these typed columns."""
-    document = sa.cast(sa.bindparam("rows", type_=sa.Text), sa.JSON)
-    return sa.func.json_to_recordset(document).table_valued(
+    return sa.func.json_to_recordset(json_parameter("rows")).table_valued(
         *[sa.column(c.name, c.type) for c in columns]).render_derived(
         name="v", with_types=True)
-
-
-def _json_value(value):
-    """What orjson cannot write itself, as text PostgreSQL reads back exactly (it writes
-    dates and times as ISO 8601 itself)."""
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} cannot travel in a recordset")
 
 
 def _set_clause(table, always, sometimes, new_value, is_set):
