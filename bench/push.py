@@ -177,8 +177,13 @@ def _round(app, base, email, user_id, count, batch, rng, statuses, by_batch):
     mutations = make_mutations(count, customer_versions, contact_versions,
                                device.client_id, rng)
     batches = [mutations[i:i + batch] for i in range(0, len(mutations), batch)]
+
+    def raw(written):
+        return raw_write(app, [_raw_rows(rows, customer_versions, contact_versions, user_id)
+                               for rows in written], user_id)
+
     engine_seconds = raw_seconds = 0.0
-    for number, chunk in enumerate(batches, 1):
+    for chunk in batches:
         started = time.perf_counter()
         status, body, *_ = device.push(chunk)
         engine_seconds += time.perf_counter() - started
@@ -186,8 +191,8 @@ def _round(app, base, email, user_id, count, batch, rng, statuses, by_batch):
             raise RuntimeError(f"push {status}: {body}")
         for result in body["results"]:
             statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-        if by_batch or number == len(batches):
-            written = batches[number - 1:number] if by_batch else batches
-            raw_seconds += raw_write(app, [_raw_rows(rows, customer_versions, contact_versions,
-                                                     user_id) for rows in written], user_id)
+        if by_batch:
+            raw_seconds += raw([chunk])
+    if not by_batch:
+        raw_seconds += raw(batches)
     return engine_seconds, raw_seconds
