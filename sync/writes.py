@@ -59,37 +59,86 @@ def insert_rows(conn, table, rows):
 
     PostgreSQL: one ``COPY``. The driver sends an executemany INSERT as one statement
     per row (pipelined, but each converted and sent on its own), which cost a push more
-    than any other statement; COPY streams them all at once.
+    than any other statement; COPY streams them all at once. SQLite: the driver's own
+    executemany of a plain INSERT, given the rows' converted values (_RowPlan).
     """
-    if conn.dialect.name == "postgresql" and len(rows) > 1:
-        _copy_rows(conn, table, rows)
+    plan = _insert_plan(table, tuple(rows[0]), conn.dialect) if len(rows) > 1 else None
+    if plan is None:
+        conn.execute(insert_into(table), rows)
+    elif conn.dialect.name == "postgresql":
+        _copy_rows(conn, plan, rows)
     else:
-        conn.execute(insert_into(table), rows)
+        conn.exec_driver_sql(plan.statement, plan.values(rows))
 
 
-def _copy_rows(conn, table, rows):
-    copied = _copy_plan(table, tuple(rows[0]), conn.dialect)
-    if copied is None:
-        conn.execute(insert_into(table), rows)
-        return
-    statement, columns, defaults, processors = copied
+def _copy_rows(conn, plan, rows):
     # The session's own connection, inside its transaction: the rows commit or roll back
     # with the rest of the push.
     with conn.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(statement) as copy:
+            cursor.copy(plan.statement) as copy:
+        for values in plan.values(rows):
+            copy.write_row(values)
+
+
+class _RowPlan:
+    """A statement the driver runs as it is, and how to turn each row (a dict) into its
+    parameters: SQLAlchemy's executemany makes and converts every row's parameters
+    through several layers, which cost a push more than SQLite's own executemany did.
+
+    ``names``: the row's value of each parameter, in order; ``defaults``: makers of the
+    trailing parameters the rows do not give; ``types``: every parameter's type, whose
+    bind processor converts its values as SQLAlchemy would. Dates and times (every row
+    of a push carries the same) are converted once per distinct value."""
+
+    def __init__(self, statement, names, defaults, types, dialect):
+        self.statement = statement
+        processors = [_processor(type_, dialect) for type_ in types]
+        self.given = list(zip(names, processors[:len(names)], strict=True))
+        self.filled = list(zip(defaults, processors[len(names):], strict=True))
+
+    def values(self, rows):
+        given = [(name, make()) for name, make in self.given]
+        filled = [(default, make()) for default, make in self.filled]
+        out = []
         for row in rows:
-            values = [row[name] for name in columns] + [make() for make in defaults]
-            copy.write_row([value if value is None or process is None else process(value)
-                            for value, process in zip(values, processors, strict=True)])
+            values = [value if (value := row[name]) is None or process is None
+                      else process(value) for name, process in given]
+            if filled:
+                values += [value if (value := default()) is None or process is None
+                           else process(value) for default, process in filled]
+            out.append(tuple(values))
+        return out
+
+
+def _processor(type_, dialect):
+    """A maker of the type's bind processor for one call of ``values``."""
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda: None
+    if not isinstance(getattr(type_, "impl", type_), sa.DateTime):
+        return lambda: process
+
+    def remembering():
+        seen = {}
+
+        def processed(value):
+            # Equal aware datetimes in other time zones are written differently.
+            key = (value, value.utcoffset())
+            found = seen.get(key)
+            if found is None:
+                found = seen[key] = process(value)
+            return found
+        return processed
+    return remembering
 
 
 @built_once
-def _copy_plan(table, given, dialect):
-    """What COPY needs to write rows with the keys ``given`` as an INSERT would: the
-    statement, the columns, the Python-side defaults of the columns not given (an INSERT
-    fills them in; COPY leaves only server defaults to the database) and each column's
-    bind processor (JSON to the driver's Jsonb, aware datetimes checked). None when a
-    default is an SQL expression, which only an INSERT can evaluate."""
+def _insert_plan(table, given, dialect):
+    """How to write rows with the keys ``given`` as an INSERT would: the columns given,
+    then those with a Python-side default (an INSERT fills them in; COPY leaves only
+    server defaults to the database, and a plain statement none). PostgreSQL: a COPY;
+    elsewhere an INSERT the driver runs many times. None when a default is an SQL
+    expression, which only SQLAlchemy's INSERT can evaluate."""
     defaults, filled = [], []
     for column in table.columns:
         default = column.default
@@ -101,11 +150,20 @@ def _copy_plan(table, given, dialect):
         defaults.append(_default_maker(default))
     columns = (*given, *filled)
     preparer = dialect.identifier_preparer
-    statement = (f"COPY {preparer.format_table(table)} "
-                 f"({', '.join(preparer.quote(name) for name in columns)}) FROM STDIN")
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in columns]
-    return statement, given, defaults, processors
+    listed = ", ".join(preparer.quote(name) for name in columns)
+    if dialect.name == "postgresql":
+        statement = f"COPY {preparer.format_table(table)} ({listed}) FROM STDIN"
+    else:
+        _check_qmark(dialect)
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {preparer.format_table(table)} ({listed}) VALUES ({marks})"
+    return _RowPlan(statement, given, defaults, [table.c[name].type for name in columns],
+                    dialect)
+
+
+def _check_qmark(dialect):
+    if dialect.paramstyle != "qmark":  # SQLite's; another driver needs its own marks
+        raise NotImplementedError(f"plain executemany for {dialect.paramstyle} parameters")
 
 
 def _default_maker(default):
@@ -132,11 +190,24 @@ def _send_updates(conn, table, rows):
             values[value_as] = row.get(name)
             values[set_as] = name in row
         params.append(values)
-    if conn.dialect.name == "postgresql" and len(rows) > 1:
+    if len(rows) == 1:
+        conn.execute(_executemany_update(*statement_key), params)
+    elif conn.dialect.name == "postgresql":
         conn.execute(_recordset_update(*statement_key),
                      {"rows": params, "_keys": [row["_key"] for row in rows]})
     else:
-        conn.execute(_executemany_update(*statement_key), params)
+        plan = _update_plan(*statement_key, conn.dialect)
+        conn.exec_driver_sql(plan.statement, plan.values(params))
+
+
+@built_once
+def _update_plan(table, always, sometimes, dialect):
+    """``_executemany_update`` as a statement the driver runs many times (_RowPlan)."""
+    _check_qmark(dialect)
+    compiled = _executemany_update(table, always, sometimes).compile(dialect=dialect)
+    names = compiled.positiontup
+    return _RowPlan(compiled.string, names, [],
+                    [compiled.binds[name].type for name in names], dialect)
 
 
 @built_once

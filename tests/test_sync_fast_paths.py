@@ -7,8 +7,9 @@
   edits), errors included.
 - The engine queues its record writes and sends them in batches (sync/engine.py): one
   push that creates, edits and reads back in any order must leave what one-by-one
-  writes would have left; rows inserted together (one COPY on PostgreSQL) keep every
-  type and default.
+  writes would have left; rows inserted together (one COPY on PostgreSQL, a plain
+  executemany elsewhere) keep every type and default, and store what SQLAlchemy's own
+  INSERT and UPDATE store.
 - The push reads the rows it touches in part (sync/engine.py prefetch): a write that
   needs more reads the row whole.
 """
@@ -359,3 +360,62 @@ def test_stored_results_and_records_keep_their_json_as_sent(client, org, auth):
     assert (row.name, row.notes, row.key_account_criteria) == (
         "苏州精密", "关键客户 🚚", {"purchase_volume": 3})
     assert changes_of(customer)["notes"] == "关键客户 🚚"
+
+
+def test_rows_written_in_batches_are_stored_as_sqlalchemy_writes_them(app):
+    """The engine's batch writes skip SQLAlchemy's parameter handling (sync/writes.py):
+    for every kind of column, including equal times in other zones (converted once per
+    distinct value) and defaults left to the model, the stored text must be what
+    SQLAlchemy's INSERT and UPDATE store."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from server.models.base import UTCDateTime
+    from sync.writes import WriteQueue, insert_rows
+
+    probe = sa.Table(
+        "batch_write_probe", sa.MetaData(),
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True)),
+        sa.Column("at_utc", UTCDateTime()),
+        sa.Column("doc", sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")),
+        sa.Column("amount", sa.Numeric(12, 2)),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("label", sa.String(20), default="default label"))
+    utc_time = datetime(2026, 11, 21, 9, 30, 5, 250000, tzinfo=UTC)
+    shanghai_time = utc_time.astimezone(timezone(timedelta(hours=8)))  # equal instant
+
+    def rows(prefix):
+        return [{"id": f"{prefix}{n}", "at": at, "at_utc": at, "doc": doc, "amount": amount,
+                 "flag": flag}
+                for n, (at, doc, amount, flag) in enumerate([
+                    (utc_time, {"中文": [1, 2.5, None]}, Decimal("12.50"), True),
+                    (shanghai_time, {"a": "🚚"}, Decimal("0.10"), False),
+                    (utc_time, [], None, None)])]
+
+    class Spec:  # what WriteQueue reads of a table's spec
+        name, table, scope_column = "batch_write_probe", probe, "customer_id"
+
+    with db.engine.begin() as conn:
+        probe.create(conn)
+        insert_rows(conn, probe, rows("batched-"))
+        conn.execute(sa.insert(probe), rows("plain-"))
+        queue = WriteQueue()
+        for prefix in ("batched-", "plain-"):
+            for n, at in enumerate([shanghai_time, utc_time]):
+                changed = {"at": at, "doc": {"n": n}} if n else {"at": at, "label": None}
+                if prefix == "batched-":
+                    queue.update(Spec, f"{prefix}{n}", changed)
+                else:
+                    conn.execute(sa.update(probe).where(probe.c.id == f"{prefix}{n}")
+                                 .values(changed))
+        queue.send(conn)
+        stored = {row[0]: row[1:] for row in conn.exec_driver_sql(
+            "SELECT id, CAST(at AS TEXT), CAST(at_utc AS TEXT), CAST(doc AS TEXT), "
+            "CAST(amount AS TEXT), CAST(flag AS TEXT), label FROM batch_write_probe")}
+        probe.drop(conn)
+    assert len(stored) == 6
+    for n in range(3):
+        assert stored[f"batched-{n}"] == stored[f"plain-{n}"], n
+    assert stored["batched-0"][1] == stored["batched-1"][1]  # at_utc: the same instant
+    assert stored["batched-0"][5] is None and stored["batched-1"][5] == "default label"
