@@ -1,6 +1,8 @@
 """The synced tables, described for the sync engine: fields, rules, validation."""
 
-from marshmallow import ValidationError, missing
+import math
+
+from marshmallow import ValidationError, fields, missing, validate
 
 from sync.engine import Registry, Rejected, TableSpec
 
@@ -52,21 +54,54 @@ def _validator(schema_class):
         name for name, field in schema.load_fields.items()
         if field.required or field.load_default is not missing or field.data_key is not None)
 
-    def validate(fields, creating):
-        fields.pop("id", None)
-        if by_field.keys() >= fields.keys() and (not creating
-                                                 or named_on_create <= fields.keys()):
+    loaders = {name: _loader(name, field) for name, field in by_field.items()}
+
+    def validate(values, creating):
+        values.pop("id", None)
+        if loaders.keys() >= values.keys() and (not creating
+                                                or named_on_create <= values.keys()):
             try:
-                return {name: by_field[name].deserialize(value, name, fields)
-                        for name, value in fields.items()}
+                return {name: loaders[name](value, values) for name, value in values.items()}
             except ValidationError:
                 pass
         try:
-            return schema.load(fields, partial=not creating)
+            return schema.load(values, partial=not creating)
         except ValidationError as error:
             raise Rejected("invalid", "Invalid fields", error.messages) from None
 
     return validate
+
+
+def _loader(name, field):
+    """``field.deserialize``, except that a value a plain text field takes as it is (a
+    string of an allowed length or choice) is taken without it: most of a push's edits
+    are such texts, and marshmallow's layers cost more than the checks."""
+    plain = _plain_text(field)
+    if plain is None:
+        return lambda value, data: field.deserialize(value, name, data)
+    return lambda value, data: value if plain(value) else field.deserialize(value, name, data)
+
+
+def _plain_text(field):
+    """For a ``fields.String`` checked only by lengths and choices: a test that passes
+    the values its deserialize returns unchanged (any other goes to deserialize, which
+    answers or words the error); None for any other field."""
+    if type(field) is not fields.String or field.pre_load or field.post_load:
+        return None
+    rules = []
+    for rule in field.validators:
+        if type(rule) is validate.Length and rule.equal is None:
+            rules.append((rule.min or 0, math.inf if rule.max is None else rule.max))
+        elif type(rule) is validate.OneOf and all(type(c) is str for c in rule.choices):
+            rules.append(frozenset(rule.choices))
+        else:
+            return None
+
+    def plain(value):
+        return type(value) is str and all(
+            value in rule if type(rule) is frozenset else rule[0] <= len(value) <= rule[1]
+            for rule in rules)
+    return plain
 
 
 def _owner_defaults(field):
