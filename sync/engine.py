@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from . import hlc as hlcs
 from .statements import among, built_once, select_by
 from .tables import SyncTables
-from .writes import WriteQueue, insert_rows, recordset_rows
+from .writes import WriteQueue, execute_many, insert_rows, recordset_rows
 
 SCHEMA_VERSION = 1
 CHECKSUM_MOD = 1 << 48
@@ -237,7 +237,7 @@ class ChangeSet:
         if self.conn.dialect.name == "postgresql" and len(rows) > 1:
             self.conn.execute(_checksum_upsert_recordset(sums), {"rows": rows})
         else:
-            self.conn.execute(_checksum_upsert(sums, self.conn.dialect.name), rows)
+            execute_many(self.conn, _checksum_upsert(sums, self.conn.dialect.name), rows)
 
     def _track(self, spec, key, customer_id, old_seq, new_seq, about=None):
         """Keep the additive checksum: remove the old (table, id, seq), add the new."""

@@ -8,7 +8,7 @@ database (so every read still sees them) and when it finishes.
 
 import sqlalchemy as sa
 
-from .statements import among, built_once, insert_into, json_parameter
+from .statements import among, built_once, insert_into, json_parameter, kept
 
 
 class WriteQueue:
@@ -85,29 +85,23 @@ class _RowPlan:
     parameters: SQLAlchemy's executemany makes and converts every row's parameters
     through several layers, which cost a push more than SQLite's own executemany did.
 
-    ``names``: the row's value of each parameter, in order; ``defaults``: makers of the
-    trailing parameters the rows do not give; ``types``: every parameter's type, whose
-    bind processor converts its values as SQLAlchemy would. Dates and times (every row
-    of a push carries the same) are converted once per distinct value."""
+    ``sources``: where each parameter's value comes from, in order: a key of the row, or
+    a maker of the value (a column's default, a constant of the statement); ``types``:
+    each parameter's type, whose bind processor converts its values as SQLAlchemy would.
+    Dates and times (every row of a push carries the same) are converted once per
+    distinct value."""
 
-    def __init__(self, statement, names, defaults, types, dialect):
+    def __init__(self, statement, sources, types, dialect):
         self.statement = statement
-        processors = [_processor(type_, dialect) for type_ in types]
-        self.given = list(zip(names, processors[:len(names)], strict=True))
-        self.filled = list(zip(defaults, processors[len(names):], strict=True))
+        self.entries = [(source, isinstance(source, str), _processor(type_, dialect))
+                        for source, type_ in zip(sources, types, strict=True)]
 
     def values(self, rows):
-        given = [(name, make()) for name, make in self.given]
-        filled = [(default, make()) for default, make in self.filled]
-        out = []
-        for row in rows:
-            values = [value if (value := row[name]) is None or process is None
-                      else process(value) for name, process in given]
-            if filled:
-                values += [value if (value := default()) is None or process is None
-                           else process(value) for default, process in filled]
-            out.append(tuple(values))
-        return out
+        entries = [(source, from_row, make()) for source, from_row, make in self.entries]
+        return [tuple([value if (value := row[source] if from_row else source()) is None
+                       or process is None else process(value)
+                       for source, from_row, process in entries])
+                for row in rows]
 
 
 def _processor(type_, dialect):
@@ -157,7 +151,7 @@ def _insert_plan(table, given, dialect):
         _check_qmark(dialect)
         marks = ", ".join("?" for _ in columns)
         statement = f"INSERT INTO {preparer.format_table(table)} ({listed}) VALUES ({marks})"
-    return _RowPlan(statement, given, defaults, [table.c[name].type for name in columns],
+    return _RowPlan(statement, [*given, *defaults], [table.c[name].type for name in columns],
                     dialect)
 
 
@@ -196,18 +190,35 @@ def _send_updates(conn, table, rows):
         conn.execute(_recordset_update(*statement_key),
                      {"rows": params, "_keys": [row["_key"] for row in rows]})
     else:
-        plan = _update_plan(*statement_key, conn.dialect)
-        conn.exec_driver_sql(plan.statement, plan.values(params))
+        execute_many(conn, _executemany_update(*statement_key), params)
 
 
-@built_once
-def _update_plan(table, always, sometimes, dialect):
-    """``_executemany_update`` as a statement the driver runs many times (_RowPlan)."""
+def execute_many(conn, statement, rows):
+    """``conn.execute(statement, rows)`` for a statement built once (sync/statements.py);
+    on SQLite, many rows go to the driver's executemany with their values converted
+    (_RowPlan)."""
+    if conn.dialect.name != "sqlite" or len(rows) < 2:
+        conn.execute(statement, rows)
+        return
+    plan = kept((_compiled_plan, statement, conn.dialect),
+                lambda: _compiled_plan(statement, conn.dialect))
+    conn.exec_driver_sql(plan.statement, plan.values(rows))
+
+
+def _compiled_plan(statement, dialect):
+    """The statement as the dialect's text, its parameters in order: the row's value of
+    each named parameter, the statement's own value of the others (a constant)."""
     _check_qmark(dialect)
-    compiled = _executemany_update(table, always, sometimes).compile(dialect=dialect)
+    compiled = statement.compile(dialect=dialect)
     names = compiled.positiontup
-    return _RowPlan(compiled.string, names, [],
-                    [compiled.binds[name].type for name in names], dialect)
+    binds = [compiled.binds[name] for name in names]
+    sources = [str(name) if bind.required else _constant(bind.effective_value)
+               for name, bind in zip(names, binds, strict=True)]
+    return _RowPlan(compiled.string, sources, [bind.type for bind in binds], dialect)
+
+
+def _constant(value):
+    return lambda: value
 
 
 @built_once
