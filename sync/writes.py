@@ -8,7 +8,7 @@ database (so every read still sees them) and when it finishes.
 
 import sqlalchemy as sa
 
-from .statements import among, built_once, insert_into, json_parameter, kept
+from .statements import among, built_once, insert_into, json_parameter
 
 
 class WriteQueue:
@@ -131,8 +131,8 @@ def _insert_plan(table, given, dialect):
     """How to write rows with the keys ``given`` as an INSERT would: the columns given,
     then those with a Python-side default (an INSERT fills them in; COPY leaves only
     server defaults to the database, and a plain statement none). PostgreSQL: a COPY;
-    elsewhere an INSERT the driver runs many times. None when a default is an SQL
-    expression, which only SQLAlchemy's INSERT can evaluate."""
+    SQLite: an INSERT the driver runs many times. None when a default is an SQL
+    expression, which only SQLAlchemy's INSERT can evaluate, or for another driver."""
     defaults, filled = [], []
     for column in table.columns:
         default = column.default
@@ -147,17 +147,18 @@ def _insert_plan(table, given, dialect):
     listed = ", ".join(preparer.quote(name) for name in columns)
     if dialect.name == "postgresql":
         statement = f"COPY {preparer.format_table(table)} ({listed}) FROM STDIN"
-    else:
-        _check_qmark(dialect)
+    elif _positional(dialect):
         marks = ", ".join("?" for _ in columns)
         statement = f"INSERT INTO {preparer.format_table(table)} ({listed}) VALUES ({marks})"
+    else:
+        return None
     return _RowPlan(statement, [*given, *defaults], [table.c[name].type for name in columns],
                     dialect)
 
 
-def _check_qmark(dialect):
-    if dialect.paramstyle != "qmark":  # SQLite's; another driver needs its own marks
-        raise NotImplementedError(f"plain executemany for {dialect.paramstyle} parameters")
+def _positional(dialect):
+    """Does the driver take ``?`` marks and a tuple per row (SQLite's does)?"""
+    return dialect.paramstyle == "qmark"
 
 
 def _default_maker(default):
@@ -184,9 +185,7 @@ def _send_updates(conn, table, rows):
             values[value_as] = row.get(name)
             values[set_as] = name in row
         params.append(values)
-    if len(rows) == 1:
-        conn.execute(_executemany_update(*statement_key), params)
-    elif conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and len(rows) > 1:
         conn.execute(_recordset_update(*statement_key),
                      {"rows": params, "_keys": [row["_key"] for row in rows]})
     else:
@@ -197,18 +196,17 @@ def execute_many(conn, statement, rows):
     """``conn.execute(statement, rows)`` for a statement built once (sync/statements.py);
     on SQLite, many rows go to the driver's executemany with their values converted
     (_RowPlan)."""
-    if conn.dialect.name != "sqlite" or len(rows) < 2:
+    if not _positional(conn.dialect) or len(rows) < 2:
         conn.execute(statement, rows)
         return
-    plan = kept((_compiled_plan, statement, conn.dialect),
-                lambda: _compiled_plan(statement, conn.dialect))
+    plan = _compiled_plan(statement, conn.dialect)
     conn.exec_driver_sql(plan.statement, plan.values(rows))
 
 
+@built_once
 def _compiled_plan(statement, dialect):
     """The statement as the dialect's text, its parameters in order: the row's value of
     each named parameter, the statement's own value of the others (a constant)."""
-    _check_qmark(dialect)
     compiled = statement.compile(dialect=dialect)
     names = compiled.positiontup
     binds = [compiled.binds[name] for name in names]
