@@ -53,10 +53,10 @@ def _current_values(app, rep_id):
     with app.app_context():
         for table, model, names in (("customers", Customer, CUSTOMER_FIELDS),
                                     ("contacts", Contact, CONTACT_FIELDS)):
-            customer = Customer.id if model is Customer else Contact.customer_id
+            customer_of = Customer.id if model is Customer else Contact.customer_id
             rows = db.session.execute(
                 sa.select(model.id, *[getattr(model, name) for name in names])
-                .where(customer.in_(sa.select(Customer.id).where(
+                .where(customer_of.in_(sa.select(Customer.id).where(
                     Customer.owner_id == rep_id)))).all()
             for key, *values in rows:
                 current[table, key] = dict(zip(names, values, strict=True))
@@ -266,11 +266,11 @@ def run(results, url, backend, count=10_000, batch=200, customers=1000, quick=Fa
 
 def _round(app, base, email, user_id, outbox, batch, statuses, by_batch):
     """One round: a new device pushes the mutations ``outbox`` makes (its bases the
-    versions as they are now) and the same rows are written raw, then the records alone; returns the
-    three totals. ``by_batch``: raw writes each batch right after its push, so a slow
-    spell of the shared machine falls on both sides alike; else raw writes them all
-    after the last push. The records alone go first: the same rows then find the pages
-    they share warm, which, if anything, flatters raw."""
+    versions as they are now), and raw writes the records alone, then the same rows;
+    returns the three totals. ``by_batch``: raw writes each batch right after its push,
+    so a slow spell of the shared machine falls on both sides alike; else raw writes them
+    all after the last push. The records alone go first: the same rows then find the
+    pages they share warm, which, if anything, flatters raw."""
     customer_versions, contact_versions = _records(app, user_id)
     contact_customers = _contact_customers(app)
     device = Http(base, email)
