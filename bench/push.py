@@ -176,6 +176,7 @@ def raw_write(app, batches, user_id):
 
     with app.app_context():
         engine = db.engine
+        tables = _tables()
         seq = 10**9
         started = time.perf_counter()
         for rows in batches:
@@ -187,17 +188,19 @@ def raw_write(app, batches, user_id):
                 groups.setdefault((kind, table, tuple(sorted(row))), []).append(row)
             with engine.begin() as conn:
                 for (kind, table, _shape), group in groups.items():
-                    conn.execute(_raw_statement(kind, _table(table), conn.dialect.name), group)
+                    conn.execute(_raw_statement(kind, tables[table], conn.dialect.name), group)
         return time.perf_counter() - started
 
 
-def _table(name):
+def _tables():
+    """Every table raw writes, by name: the synced records' and the engine's own."""
     from server.extensions import sync_tables
     from server.sync_registry import registry
 
-    bookkeeping = {t.name: t for t in (sync_tables.change_log, sync_tables.checksums,
-                                       sync_tables.results)}
-    return bookkeeping[name] if name in bookkeeping else registry[name].table
+    tables = {name: spec.table for name, spec in registry.specs.items()}
+    tables.update({t.name: t for t in (sync_tables.change_log, sync_tables.checksums,
+                                       sync_tables.results)})
+    return tables
 
 
 def _raw_statement(kind, table, dialect_name):
