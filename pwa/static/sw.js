@@ -22,6 +22,8 @@ const PRECACHE = [
   "/static/js/db.js",
   "/static/js/api.js",
   "/static/js/store.js",
+  "/static/js/unsent.js",
+  "/static/js/reauth.js",
   "/static/js/i18n.js",
   "/static/js/vocab.js",
   "/static/js/ui.js",
@@ -106,7 +108,8 @@ const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolv
 
 async function openAppDb() {
   const db = await req(indexedDB.open("fieldbook"));
-  if (!db.objectStoreNames.contains("outbox")) { db.close(); return null; }
+  // Not yet upgraded by the app to the schema with setaside: leave the push to the app.
+  if (!db.objectStoreNames.contains("setaside")) { db.close(); return null; }
   return db;
 }
 
@@ -119,7 +122,28 @@ async function post(path, body, token) {
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` } });
 }
 
-/** Push the outbox (oldest first, 500 at most); returns how many the server confirmed. */
+// The page's refresh takes the same lock (js/api.js): a refresh token is spent on use.
+const locked = (fn) => (self.navigator.locks ? self.navigator.locks.request("fieldbook-auth", fn) : fn());
+
+/** A fresh access token (the refresh token rotates: both are stored at once), or null. */
+async function refreshed(db, stale) {
+  return locked(async () => {
+    const auth = await getMeta(db, "auth");
+    if (!auth) return null;
+    if (auth.access_token !== stale) return auth.access_token;   // a page refreshed meanwhile
+    const response = await post("/api/v1/auth/refresh", null, auth.refresh_token);
+    if (!response.ok) return null;                                // the app asks to sign in again
+    const { access_token, refresh_token } = await response.json();
+    const tx = db.transaction("meta", "readwrite");
+    tx.objectStore("meta").put({ key: "auth", value: { ...auth, access_token, refresh_token: refresh_token || auth.refresh_token } });
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+    return access_token;
+  });
+}
+
+/** Push the outbox (oldest first, 500 at most); returns how many the server confirmed.
+ * Stops before a change with follow-ups (`then`, a conflict's resolution): the app
+ * queues those once the server has applied it. Failures are the app's to isolate. */
 async function pushOutbox() {
   const db = await openAppDb();
   if (!db) return 0;
@@ -127,36 +151,39 @@ async function pushOutbox() {
     const auth = await getMeta(db, "auth");
     const clientId = await getMeta(db, "client_id");
     const all = await req(db.transaction("outbox").objectStore("outbox").getAll());
-    const entries = all.sort((a, b) => a.oid - b.oid).slice(0, 500);
+    const sorted = all.sort((a, b) => a.oid - b.oid).slice(0, 500);
+    const stop = sorted.findIndex((e) => e.then?.length);
+    const entries = stop < 0 ? sorted : sorted.slice(0, stop);
     if (!auth || !clientId || !entries.length) return 0;
-    const body = { schema_version: 1, client_id: clientId, mutations: entries.map(({ oid, ...m }) => m) };
+    const body = { schema_version: 1, client_id: clientId, mutations: entries.map(({ oid, then, ...m }) => m) };
     let response = await post("/api/v1/sync/push", body, auth.access_token);
     if (response.status === 401) {
-      const refreshed = await post("/api/v1/auth/refresh", null, auth.refresh_token);
-      if (!refreshed.ok) return 0; // the app asks the rep to sign in again
-      const { access_token } = await refreshed.json();
-      const tx = db.transaction("meta", "readwrite");
-      tx.objectStore("meta").put({ key: "auth", value: { ...auth, access_token } });
-      await new Promise((resolve) => { tx.oncomplete = resolve; });
-      response = await post("/api/v1/sync/push", body, access_token);
+      const token = await refreshed(db, auth.access_token);
+      if (!token) return 0;
+      response = await post("/api/v1/sync/push", body, token);
     }
     if (response.status === 409) return 0;        // renumbering is the app's job
     if (!response.ok) throw new Error(`push failed: ${response.status}`); // the browser retries
     const answer = await response.json();
     const last = answer.last_mutation_id;
-    const refused = entries.filter((e) => (answer.results || []).some((r) => r.id === e.id && r.status === "rejected"));
-    const tx = db.transaction(["outbox", "meta"], "readwrite");
+    const results = new Map((answer.results || []).map((r) => [r.id, r]));
+    const refused = entries.filter((e) => results.get(e.id)?.status === "rejected");
+    const tx = db.transaction(["outbox", "meta", "setaside"], "readwrite");
     const outbox = tx.objectStore("outbox");
     const meta = tx.objectStore("meta");
     let confirmed = 0;
-    for (const e of all) if (e.id <= last) { outbox.delete(e.oid); confirmed += 1; }
+    for (const e of entries) if (e.id <= last) { outbox.delete(e.oid); confirmed += 1; }
     meta.put({ key: "last_mutation_id", value: last });
     if (refused.length) {
-      // Shown on the conflicts screen; rolled back locally when the app next syncs.
-      const results = new Map((answer.results || []).map((r) => [r.id, r]));
-      const old = (await req(meta.get("rejected")))?.value || [];
-      const shown = refused.map((e) => ({ ...results.get(e.id), table: e.table, key: e.key, fields: e.fields, at: Date.now() }));
-      meta.put({ key: "rejected", value: [...shown, ...old].slice(0, 50) });
+      // Shown on the conflicts screen (the same entries as js/db.js refusedEntry makes);
+      // rolled back locally when the app next syncs.
+      const setaside = tx.objectStore("setaside");
+      for (const e of refused) {
+        const r = results.get(e.id);
+        if (r.reason === "deleted") continue;          // kept in its delete conflict
+        setaside.add({ kind: "refused", table: e.table, key: e.key, mutation: e, reason: r.reason || "",
+          message: r.message || "", status: null, at: Date.now() });
+      }
       const revert = (await req(meta.get("sw_rejected")))?.value || [];
       meta.put({ key: "sw_rejected", value: [...revert, ...refused] });
     }

@@ -100,3 +100,9 @@ def set_meta(page, key, value):
 def local_all(page, table):
     """Every live record of a table on the phone."""
     return page.evaluate("async (t) => (await import('/static/js/store.js')).all(t)", table)
+
+
+def set_aside(page):
+    """The changes the phone took out of its outbox (refused, or failing on the server)."""
+    return page.evaluate(
+        "async () => (await import('/static/js/db.js')).db().setaside.orderBy('sid').toArray()")

@@ -46,8 +46,10 @@ def test_same_field_offline_conflict_resolved_on_losing_phone(server, phone):
     # Pick the rep's own (lost) value and resolve.
     item.locator("[data-testid=conflict-lost][data-field=city]").click()
     item.get_by_test_id("conflict-resolve").click()
-    rep.get_by_test_id("no-conflicts").wait_for()
+    # Closed only once the server has the chosen value: until then it says so.
+    item.get_by_test_id("conflict-resolving").wait_for()
     sync(rep)
+    rep.get_by_test_id("no-conflicts").wait_for()
     sync(mgr)
 
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Changzhou",)]

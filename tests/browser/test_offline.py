@@ -2,7 +2,17 @@
 
 import uuid
 
-from .pwa_pages import local, login, meta, open_customer, pending, shot, sync, wait_pending
+from .pwa_pages import (
+    local,
+    login,
+    meta,
+    open_customer,
+    pending,
+    set_aside,
+    shot,
+    sync,
+    wait_pending,
+)
 
 
 def test_offline_edit_and_visit_sync_exactly_once(server, phone):
@@ -108,7 +118,7 @@ def test_service_worker_pushes_the_outbox_on_its_own(server, phone):
     assert local(page, "opportunities", opp_id)["milestone"] == 5    # not rolled back yet
     sync(page)
     assert local(page, "opportunities", opp_id)["milestone"] == 1
-    reasons = [r["reason"] for r in meta(page, "rejected") if r["key"] == opp_id]
+    reasons = [r["reason"] for r in set_aside(page) if r["key"] == opp_id]
     assert reasons == ["read_only_field"]
 
 

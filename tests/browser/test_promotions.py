@@ -291,9 +291,9 @@ def test_stale_decision_comes_back_refused(server, phone):
     ]
     assert server.query("SELECT milestone FROM opportunities WHERE id = ?", opp_id) == [(1,)]
     mgr.get_by_test_id("nav-conflicts").click()
-    refused = mgr.get_by_test_id("rejected-list")
+    refused = mgr.get_by_test_id("setaside-list")
     refused.wait_for()
-    assert "promotions" in refused.inner_text() and "stale" in refused.inner_text()
+    assert "Promotion" in refused.inner_text() and "stale" in refused.inner_text()
     mgr.goto(f"{server.url}/#/promotions/{promotion_id}")
     mgr.locator("[data-testid=promotion-detail][data-status=withdrawn]").wait_for()
 

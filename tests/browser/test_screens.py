@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from .pwa_pages import login, meta, pending, shot, sync, wait_pending
+from .pwa_pages import login, pending, set_aside, shot, sync, wait_pending
 
 # Every control needs an accessible name; buttons, fields and selects are >= 44 px tall.
 A11Y = """() => {
@@ -125,7 +125,7 @@ def test_request_promotion_queues_offline(server, phone):
                             promotion_id) == [("pending",)]
     else:
         # Until promotions exist on the server, the push is refused and shown, not lost.
-        rejected = meta(page, "rejected")
+        rejected = set_aside(page)
         assert [r["reason"] for r in rejected if r["key"] == promotion_id] == ["unknown_table"]
         card.get_by_test_id("request-promotion").wait_for()
 

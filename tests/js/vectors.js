@@ -103,11 +103,13 @@ async (vectors) => {
           } else {
             const left = (await db().outbox.toArray()).filter((m) => m.id <= step.response.last_mutation_id);
             eq(`push[${i}].confirmed_removed`, left.length, 0);
-            const rejected = ((await getMeta("rejected")) || []).filter((r) => step.outbox.some((m) => m.id === r.id));
+            // Every refused mutation is set aside, whole, with the server's reason.
+            const setAside = (await db().setaside.toArray()).filter((x) => step.outbox.some((m) => m.id === x.mutation.id));
             const wantRejected = step.response.results.filter((r) => r.status === "rejected").map((r) => [r.id, r.reason]);
-            for (const [id, reason] of wantRejected) eq(`push[${i}].rejected`, rejected.some((r) => r.id === id && r.reason === reason), true);
+            for (const [id, reason] of wantRejected) eq(`push[${i}].rejected`, setAside.some((x) => x.mutation.id === id && x.reason === reason), true);
+            eq(`push[${i}].set_aside_count`, setAside.length, wantRejected.length);
           }
-          await setMeta("rejected", []);
+          await db().setaside.clear();
         }
       } else {
         failures.push(`${file}: no JavaScript runner for this vector file`);

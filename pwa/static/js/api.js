@@ -33,20 +33,32 @@ export async function login(email, password) {
   return send("/api/v1/auth/login", { body: { email, password } });
 }
 
-async function refresh() {
+// One refresh at a time on this phone (pages and the service worker take the same Web
+// Lock): the server rotates the refresh token on every use and treats a token used twice
+// as stolen, so two tabs must not both spend the same one.
+const AUTH_LOCK = "fieldbook-auth";
+const locked = (fn) => (navigator.locks ? navigator.locks.request(AUTH_LOCK, fn) : fn());
+
+/** A fresh access token for the one that was refused (`stale`). Stores the rotated
+ * refresh token with it, in one write. */
+async function refresh(stale) {
   const { getMeta, setMeta } = await tokens();
-  const auth = await getMeta("auth");
-  if (!auth?.refresh_token) throw new AuthRequired("not signed in");
-  try {
-    const data = await send("/api/v1/auth/refresh", { token: auth.refresh_token });
-    await setMeta("auth", { ...auth, access_token: data.access_token });
-    return data.access_token;
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 422)) {
-      throw new AuthRequired("session expired");
+  return locked(async () => {
+    const auth = await getMeta("auth");
+    if (!auth?.refresh_token) throw new AuthRequired("not signed in");
+    if (auth.access_token && auth.access_token !== stale) return auth.access_token; // done meanwhile
+    try {
+      const data = await send("/api/v1/auth/refresh", { token: auth.refresh_token });
+      await setMeta("auth", { ...auth, access_token: data.access_token,
+        refresh_token: data.refresh_token || auth.refresh_token });
+      return data.access_token;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 422)) {
+        throw new AuthRequired("session expired");
+      }
+      throw error;
     }
-    throw error;
-  }
+  });
 }
 
 /** An authenticated call: refresh once on 401 and retry. */
@@ -58,7 +70,7 @@ export async function call(path, body, method = "POST") {
     return await send(path, { body, token: auth.access_token, method });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
-    const token = await refresh();
+    const token = await refresh(auth.access_token);
     return send(path, { body, token, method });
   }
 }

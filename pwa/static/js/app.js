@@ -4,12 +4,14 @@
 // Screens other than the account list are loaded on first use.
 
 import { html, useEffect, useState } from "../vendor/preact.js";
-import { db, getMeta, setMeta, clearAll } from "./db.js";
+import { db, getMeta, setMeta, clearAll, onStorageError } from "./db.js";
 import * as api from "./api.js";
 import { t, setLocale, setVocabularies, ensureVocabularies, fmt } from "./i18n.js";
 import { subscribe, syncNow, start as startSync, refreshPending, requestBackgroundSync } from "../sync/scheduler.js";
-import { onChange, awaitingMe } from "./store.js";
+import { onChange, awaitingMe, notify } from "./store.js";
 import { Accounts, buildIndex, keptIndex } from "./screens/accounts.js";
+import { Reauth } from "./reauth.js";
+import { parkAndWipe, unpark } from "./unsent.js";
 
 const SCREENS = {
   customer: () => import("./screens/customer.js"),
@@ -55,7 +57,7 @@ function Lazy({ name, params, user }) {
   return html`<${Screen} ...${params} user=${user} />`;
 }
 
-function SyncBar() {
+function SyncBar({ user }) {
   const [s, setS] = useState({ state: "idle", pending: 0 });
   const [, tick] = useState(0);
   useEffect(() => subscribe(setS), []);
@@ -76,13 +78,31 @@ function SyncBar() {
     <button class="icon-btn" data-testid="sync-now" aria-label=${t("syncNow")} title=${t("syncNow")}
       disabled=${s.state === "syncing"} onClick=${() => { syncNow("button"); }}>⟳</button>
     ${s.progress && html`<progress class="progress" data-testid="sync-progress" max=${s.progress.total} value=${s.progress.done}></progress>`}
+    ${s.state === "auth" && html`<${Reauth} user=${user} onSignedIn=${async (session) => {
+      await signIn(session);
+      syncNow("signed-in");
+    }} />`}
   </div>`;
+}
+
+/** A refused write (storage full): say so until dismissed; the form keeps its text. */
+function StorageBanner() {
+  const [full, setFull] = useState(false);
+  useEffect(() => onStorageError(() => setFull(true)), []);
+  if (!full) return null;
+  return html`<div class="banner error" role="alert" data-testid="storage-full">
+    <span>${t("storageFull")}</span>
+    <button type="button" class="icon-btn" aria-label=${t("dismiss")} data-testid="storage-full-dismiss"
+      onClick=${() => setFull(false)}>×</button></div>`;
 }
 
 function useOpenConflicts() {
   const [n, setN] = useState(0);
   useEffect(() => {
-    const count = () => db().conflicts.filter((c) => (c.status || "open") === "open" && !c.deleted).count().then(setN);
+    // Open conflicts and set-aside changes: both wait for the rep on the same screen.
+    const count = () => Promise.all([
+      db().conflicts.filter((c) => (c.status || "open") === "open" && !c.deleted).count(), db().setaside.count(),
+    ]).then(([a, b]) => setN(a + b));
     count();
     return onChange(count);
   }, []);
@@ -119,7 +139,8 @@ function Shell({ user, onLogout, onLocale }) {
   const { screen, params } = route(useHash());
   useEffect(() => { startSync(); }, []);
   return html`<div class="app">
-    <header class="topbar"><span class="brand">${t("app")}</span><${SyncBar} /></header>
+    <header class="topbar"><span class="brand">${t("app")}</span><${SyncBar} user=${user} /></header>
+    <${StorageBanner} />
     <main id="main">
       ${screen === "accounts" ? html`<${Accounts} user=${user} />`
         : html`<${Lazy} key=${screen} name=${screen} params=${{ ...params, onLogout, onLocale }} user=${user} />`}
@@ -129,12 +150,27 @@ function Shell({ user, onLogout, onLocale }) {
 }
 
 async function establish(session) {
-  // Another user on this phone: their data (personal data included) must go first.
+  // Another user on this phone: their records (personal data included) go, but what they
+  // have not sent yet is parked for their next sign-in here, never deleted unseen.
   const previous = await getMeta("user");
-  if (previous && previous.id !== session.user.id) await clearAll();
+  const switching = previous?.id !== session.user.id;
+  if (previous && switching) await parkAndWipe(previous);
+  const restored = switching ? await unpark(session.user.id) : 0;
   if (!(await getMeta("client_id"))) await setMeta("client_id", crypto.randomUUID().replace(/-/g, ""));
   await setMeta("auth", { access_token: session.access_token, refresh_token: session.refresh_token });
   await setMeta("user", session.user);
+  if (restored) {
+    const { restorePending } = await import("../sync/client.js");
+    await restorePending();
+    notify();
+  }
+}
+
+/** Ask the browser not to evict this phone's data under storage pressure (once). */
+async function persistStorage() {
+  try {
+    if (navigator.storage?.persist && !(await navigator.storage.persisted())) await navigator.storage.persist();
+  } catch { /* not offered: the usage shows in settings */ }
 }
 
 async function loadVocabularies() {
@@ -153,6 +189,7 @@ export async function signIn(session) {
   await establish(session);
   if (!(await getMeta("locale")) && session.user.locale) setLocale(null);
   loadVocabularies();
+  persistStorage();
   requestBackgroundSync();
 }
 
@@ -164,16 +201,25 @@ export function resume() {
   // The kept first page, then the full index (read side by side, the first waits).
   if (route(location.hash).screen === "accounts") keptIndex().finally(buildIndex);
   loadVocabularies();
+  persistStorage();
   requestBackgroundSync();
 }
+
+// A save refused for want of space is already on the banner (StorageBanner): the screens
+// that await a save keep their form open, and the rejection needs no second report.
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason?.name === "StorageFull") event.preventDefault();
+});
 
 /** The app of the signed-in `user`; `onSignedOut` shows the sign-in screen again. */
 export function App({ user, onSignedOut }) {
   const [, rerender] = useState(0);
   const onLocale = async (value) => { await setMeta("locale", value); setLocale(value); rerender((x) => x + 1); };
-  const onLogout = async () => {
+  // keep: park the unsent work for this user's next sign-in here; otherwise it goes
+  // (the settings screen has shown what, and offered sync and export first).
+  const onLogout = async ({ keep = false } = {}) => {
     await api.logout();
-    await clearAll();
+    if (keep) await parkAndWipe(user); else await clearAll();
     onSignedOut();
     location.hash = "#/";
   };

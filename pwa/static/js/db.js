@@ -1,5 +1,8 @@
 // The one IndexedDB handle, opened lazily, once (Dexie). One table per synced server
-// table, plus outbox (unacknowledged mutations, in order), meta (key/value) and drafts.
+// table, plus outbox (unacknowledged mutations, in order), meta (key/value), drafts,
+// setaside (mutations taken out of the outbox: refused by the server, or failing there
+// again and again; kept until the rep retries or discards them) and parked (another
+// user's unsent work, kept for their next sign-in on this phone).
 
 import Dexie from "../vendor/dexie.js";
 import { SYNCED_TABLES } from "../sync/merge.js";
@@ -20,8 +23,48 @@ export function db() {
     };
     for (const t of SYNCED_TABLES) if (!schema[t]) schema[t] = "id, customer_id";
     handle.version(1).stores(schema);
+    // v2: the refused changes move from a capped list in meta to their own table.
+    handle.version(2).stores({ setaside: "++sid, [table+key]", parked: "user_id" }).upgrade(async (tx) => {
+      const old = (await tx.table("meta").get("rejected"))?.value || [];
+      for (const r of old.reverse()) await tx.table("setaside").add(refusedEntry(r));
+      await tx.table("meta").delete("rejected");
+    });
   }
   return handle;
+}
+
+/** A set-aside entry for a mutation the server refused (`answer`: its push result). */
+export function refusedEntry(answer, mutation = null) {
+  const m = mutation || { table: answer.table, key: answer.key, op: answer.op || "put", fields: answer.fields };
+  return { kind: "refused", table: m.table, key: m.key, mutation: m, reason: answer.reason || "",
+    message: answer.message || "", status: null, at: answer.at || Date.now() };
+}
+
+// -- storage errors ----------------------------------------------------------------------
+
+/** The phone's storage is full: the write was refused whole (IndexedDB transactions
+ * are atomic), nothing of it was kept. */
+export class StorageFull extends Error {
+  constructor(cause) { super("storage full"); this.name = "StorageFull"; this.cause = cause; }
+}
+
+const storageListeners = new Set();
+/** Subscribe to refused writes (the shell shows a banner); returns an unsubscribe. */
+export function onStorageError(fn) { storageListeners.add(fn); return () => storageListeners.delete(fn); }
+
+const isQuota = (e) => !!e && (e.name === "QuotaExceededError" || e.inner?.name === "QuotaExceededError"
+  || e.name === "StorageFull" || (e.name === "AbortError" && isQuota(e.inner)) || isQuota(e.failures?.[0]));
+
+/** Run a write; a full disk becomes StorageFull (reported to the banner), rethrown. */
+export async function guarded(write) {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isQuota(error)) throw error;
+    const full = error instanceof StorageFull ? error : new StorageFull(error);
+    for (const fn of storageListeners) fn(full);
+    throw full;
+  }
 }
 
 export async function getMeta(key, fallback = null) {
@@ -60,11 +103,14 @@ export async function clearRecords() {
   });
 }
 
-/** Wipe everything: on logout or when another user signs in on this device. */
+/** Wipe everything but other users' parked work and the language: on logout, or when
+ * another user signs in on this device. */
 export async function clearAll() {
   const d = db();
   await d.transaction("rw", d.tables, async () => {
-    for (const t of d.tables) await t.clear();
+    const locale = await d.meta.get("locale");
+    for (const t of d.tables) if (t.name !== "parked") await t.clear();
+    if (locale) await d.meta.put(locale);
   });
 }
 

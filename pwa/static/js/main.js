@@ -7,7 +7,7 @@ import { login } from "./api.js";
 import { t, setLocale } from "./i18n.js";
 import { readSession } from "./session.js";
 
-function Login({ onDone }) {
+function Login({ onDone, parked = [] }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState(null);
@@ -45,15 +45,18 @@ function Login({ onDone }) {
       ${error && html`<p class="error" role="alert" data-testid="login-error">${error}</p>`}
       <button class="primary" type="submit" data-testid="login-submit" disabled=${busy}>${t("signIn")}</button>
     </form>
+    ${parked.map((p) => html`<p class="note" data-testid="parked-note" key=${p.name}>${t("parkedNote", { n: p.count, name: p.name })}</p>`)}
     ${demo && html`<p class="note" data-testid="demo-note">${t("demoNote")}</p>`}
   </main>`;
 }
 
-function Root({ app: loaded, user: initial }) {
+function Root({ app: loaded, user: initial, parked: parkedAtBoot }) {
   const [app, setApp] = useState(loaded);
   const [user, setUser] = useState(initial);
-  if (app && user) return html`<${app.App} user=${user} onSignedOut=${() => setUser(null)} />`;
-  return html`<${Login} onDone=${async (session, mod) => {
+  const [parked, setParked] = useState(parkedAtBoot);
+  const signedOut = async () => { setParked((await readSession()).parked); setUser(null); };
+  if (app && user) return html`<${app.App} user=${user} onSignedOut=${signedOut} />`;
+  return html`<${Login} parked=${parked} onDone=${async (session, mod) => {
     await mod.signIn(session);
     setApp(mod);
     setUser(session.user);
@@ -65,13 +68,13 @@ async function boot() {
   // the app while the session is read, instead of after (a first visit waits to know).
   const early = navigator.serviceWorker?.controller ? import("./app.js") : null;
   early?.catch(() => {});
-  const { locale, user } = await readSession();
+  const { locale, user, parked } = await readSession();
   setLocale(locale);
   const app = user ? await (early || import("./app.js")) : null;
   app?.resume();
   const root = document.getElementById("root");
   root.textContent = ""; // drop the boot placeholder
-  render(html`<${Root} app=${app} user=${user} />`, root);
+  render(html`<${Root} app=${app} user=${user} parked=${parked} />`, root);
   document.body.dataset.ready = "1";
 }
 

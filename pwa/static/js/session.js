@@ -5,7 +5,7 @@
 
 export const DB_NAME = "fieldbook";
 
-const SIGNED_OUT = { locale: null, user: null };
+const SIGNED_OUT = { locale: null, user: null, parked: [] };
 
 const done = (r) => new Promise((resolve, reject) => {
   r.onsuccess = () => resolve(r.result);
@@ -23,8 +23,9 @@ function openExisting() {
   });
 }
 
-/** {locale, user}: the chosen language (null: follow the device) and the signed-in user
- * (null: show the sign-in screen). Never throws: no database means nobody signed in. */
+/** {locale, user, parked}: the chosen language (null: follow the device), the signed-in
+ * user (null: show the sign-in screen) and whose unsent work is parked here ([{name,
+ * count}]). Never throws: no database means nobody signed in. */
 export async function readSession() {
   let conn;
   try {
@@ -37,7 +38,12 @@ export async function readSession() {
     const meta = conn.transaction("meta").objectStore("meta");
     const [locale, auth, user] = await Promise.all(
       ["locale", "auth", "user"].map((key) => done(meta.get(key))));
-    return { locale: locale?.value ?? null, user: auth?.value ? user?.value ?? null : null };
+    // Other users' unsent work kept on this phone (js/unsent.js): named on the sign-in screen.
+    const parked = conn.objectStoreNames.contains("parked")
+      ? (await done(conn.transaction("parked").objectStore("parked").getAll())).map((p) => ({
+        name: p.name, count: p.outbox.length + p.setaside.length + p.drafts.length }))
+      : [];
+    return { locale: locale?.value ?? null, user: auth?.value ? user?.value ?? null : null, parked };
   } catch {
     return SIGNED_OUT;
   } finally {

@@ -2,8 +2,9 @@
 // Touches IndexedDB and the network, never the DOM; the pure steps live in hlc.js,
 // checksum.js, merge.js and mutations.js.
 
-import { db, getMeta, setMeta, clearRecords, recordsRemoved } from "../js/db.js";
+import { db, getMeta, setMeta, clearRecords, guarded, recordsRemoved, refusedEntry } from "../js/db.js";
 import { call, ApiError } from "../js/api.js";
+import { save } from "../js/store.js";
 import { Clock } from "./hlc.js";
 import { recordHash, toHex } from "./checksum.js";
 import { SYNCED_TABLES, applyPage, keyOf, pageNeeds, rebase } from "./merge.js";
@@ -27,7 +28,24 @@ export function verificationDue(cursor) {
   return !cursor || verifiedAt === null || now() - verifiedAt >= VERIFY_EVERY_MS;
 }
 
-/** Push every outbox entry, in order, in batches of at most 500. */
+// A push the server keeps failing (a 5xx, or a whole-body 4xx such as 413) is retried
+// with back-off; after STRIKES failures of the same first mutation the phone isolates
+// the mutation that fails: smaller and smaller pushes from that point, down to the
+// single one, which is set aside (kept, shown, retried or discarded by the rep) so the
+// rest of the outbox and the pulls go on. Before setting anything aside the phone asks
+// the server an empty push: when that fails too, the server is down, not the mutation.
+export const STRIKES = 3;
+const TRIES_WHILE_ISOLATING = 2;
+
+/** Does this error say "the server could not take this batch" (not "no network",
+ * "sign in", "renumber" or "update the app")? */
+export function batchFailed(error) {
+  if (!(error instanceof ApiError)) return false;
+  return error.status >= 500 || [400, 413, 422].includes(error.status);
+}
+
+/** Push every outbox entry, in order, in batches of at most 500. Returns the results
+ * the server refused (they are set aside, see setaside in js/db.js). */
 export async function push() {
   const d = db();
   const clientId = await getMeta("client_id");
@@ -39,32 +57,90 @@ export async function push() {
     await revertRejected(refusedInWorker);
     await setMeta("sw_rejected", []);
   }
+  let trouble = (await getMeta("push_trouble")) || null; // {oid, strikes, size}
   for (;;) {
-    const entries = await d.outbox.orderBy("oid").limit(MAX_BATCH).toArray();
-    if (!entries.length) break;
+    const head = await d.outbox.orderBy("oid").first();
+    if (!head) break;
+    if (trouble && trouble.oid !== head.oid) trouble = null; // its head went (another tab)
+    const size = trouble?.size || MAX_BATCH;
+    const entries = await d.outbox.orderBy("oid").limit(size).toArray();
     let answer;
     try {
-      answer = await call("/api/v1/sync/push", {
-        schema_version: SCHEMA_VERSION, client_id: clientId, mutations: entries.map(wire),
-      });
+      answer = await sendPush(clientId, entries);
     } catch (error) {
       const expected = error instanceof ApiError && error.status === 409 && error.body?.expected_id;
-      if (!expected || ++gaps > 3) throw error;
-      await renumberOutbox(expected);
-      continue;
+      if (expected && ++gaps <= 3) { await renumberOutbox(expected); continue; }
+      if (!batchFailed(error)) throw error;
+      trouble = await strike(trouble, head, entries.length, error, clientId);
+      if (!trouble) continue;                     // the failing mutation was set aside
+      await setMeta("push_trouble", trouble);
+      if (trouble.size && trouble.strikes < TRIES_WHILE_ISOLATING) continue; // at once
+      throw error;                                // back off, retry later
     }
-    for (const r of answer.results || []) {
-      if (r.status === "rejected") {
-        const e = entries.find((x) => x.id === r.id);
-        rejected.push({ ...r, table: e?.table, key: e?.key, fields: e?.fields, at: Date.now() });
-      }
+    const results = answer.results || [];
+    const refused = entries.filter((e) => results.some((r) => r.id === e.id && r.status === "rejected"));
+    for (const r of results) {
+      if (r.status !== "rejected") continue;
+      const e = entries.find((x) => x.id === r.id);
+      rejected.push({ ...r, table: e?.table, key: e?.key, fields: e?.fields, at: Date.now() });
     }
-    await confirm(answer.last_mutation_id, rejected);
-    await revertRejected(entries.filter((e) => (answer.results || []).some((r) => r.id === e.id && r.status === "rejected")));
+    await confirm(answer.last_mutation_id, entries, results);
+    await revertRejected(refused);
+    // Isolating: this window went through, the failing mutation lies further on.
+    const next = trouble?.size ? await d.outbox.orderBy("oid").first() : null;
+    trouble = next ? { oid: next.oid, strikes: 0, size: trouble.size } : null;
+    await setMeta("push_trouble", trouble);
     // Nothing was confirmed: stop instead of sending the same batch for ever.
-    if (!(answer.results || []).length && entries[0].id > answer.last_mutation_id) break;
+    if (!results.length && entries[0].id > answer.last_mutation_id) break;
   }
   return rejected;
+}
+
+function sendPush(clientId, entries) {
+  return call("/api/v1/sync/push", {
+    schema_version: SCHEMA_VERSION, client_id: clientId, mutations: entries.map(wire),
+  });
+}
+
+/**
+ * One more failure of the push that starts at `head`: the trouble state to keep, or null
+ * when the failing mutation has just been set aside. Until STRIKES failures the caller
+ * backs off; then the pushes halve (`size`), each size tried TRIES_WHILE_ISOLATING times
+ * at once, until one mutation is left.
+ */
+async function strike(trouble, head, sent, error, clientId) {
+  const t = trouble || { oid: head.oid, strikes: 0, size: 0 };
+  const strikes = t.strikes + 1;
+  const isolating = t.size > 0;
+  if (strikes < (isolating ? TRIES_WHILE_ISOLATING : STRIKES)) return { ...t, strikes };
+  if (sent > 1) return { oid: head.oid, strikes: 0, size: Math.ceil(sent / 2) };
+  // One mutation fails on its own, again and again: is it the mutation, or the server?
+  try {
+    await sendPush(clientId, []);
+  } catch {
+    return { ...t, strikes: 0, size: 0 };      // the server is failing: back off
+  }
+  await setAside(head, error);
+  return null;
+}
+
+/** Take a failing mutation (and the later edits of the same record, which build on it)
+ * out of the outbox into setaside, with the server's answer; renumber the rest. */
+export async function setAside(head, error) {
+  const d = db();
+  let moved = [];
+  await d.transaction("rw", d.outbox, d.setaside, d.meta, async () => {
+    moved = await d.outbox.where("[table+key]").equals([head.table, head.key]).sortBy("oid");
+    for (const m of moved) {
+      await d.setaside.add({ kind: "failed", table: m.table, key: m.key, mutation: m, status: error.status,
+        reason: error.body?.code ? String(error.body.code) : "", message: error.body?.message || error.message || "",
+        at: Date.now() });
+      await d.outbox.delete(m.oid);
+    }
+    await d.meta.put({ key: "push_trouble", value: null });
+  });
+  await renumberOutbox(((await getMeta("last_mutation_id")) || 0) + 1);
+  await revertRejected(moved);
 }
 
 /** 409 mutation_gap: number the unacknowledged mutations from the server's expected id. */
@@ -107,20 +183,31 @@ export async function revertRejected(entries) {
   });
 }
 
-/** Drop outbox entries the server has confirmed (ids up to lastId). */
-async function confirm(lastId, rejected = []) {
+/**
+ * Drop outbox entries the server has confirmed (ids up to lastId), set the refused ones
+ * aside (every one: nothing is capped; an edit of a deleted record is kept in the delete
+ * conflict the server wrote) and queue the follow-ups (`then`) of the applied
+ * ones, all in one transaction: a page killed half-way confirms all of it or nothing.
+ */
+async function confirm(lastId, entries = [], results = []) {
   if (lastId == null) return;
   const d = db();
-  await d.transaction("rw", d.outbox, d.meta, async () => {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const followUps = [];
+  await d.transaction("rw", d.outbox, d.meta, d.setaside, async () => {
+    for (const e of entries) {
+      if (e.id > lastId || !(await d.outbox.get(e.oid))) continue;
+      const r = byId.get(e.id);
+      // An edit of a deleted record lives on in its delete conflict (docs/sync-protocol.md).
+      if (r?.status === "rejected") { if (r.reason !== "deleted") await d.setaside.add(refusedEntry({ ...r, at: Date.now() }, e)); }
+      else if (e.then?.length) followUps.push(...e.then);
+    }
     await d.outbox.where("id").belowOrEqual(lastId).delete();
     await d.meta.put({ key: "last_mutation_id", value: lastId });
     const next = (await d.meta.get("next_mutation_id"))?.value || 1;
     if (next <= lastId) await d.meta.put({ key: "next_mutation_id", value: lastId + 1 });
-    if (rejected.length) {
-      const old = (await d.meta.get("rejected"))?.value || [];
-      await d.meta.put({ key: "rejected", value: [...rejected, ...old].slice(0, 50) });
-    }
   });
+  if (followUps.length) await save(followUps);
 }
 
 /**
@@ -175,11 +262,10 @@ async function applyToDb(d, changes, page) {
     if (c.op === "put") hashes.set(`${keyOf(c.table, c.id)}/${c.seq}`, await recordHash(c.table, c.id, c.seq));
   }
   const tables = SYNCED_TABLES.map((t) => d.table(t));
-  await d.transaction("rw", [...tables, d.outbox, d.meta], async () => {
-    if (page.last_mutation_id != null) {
-      await d.outbox.where("id").belowOrEqual(page.last_mutation_id).delete();
-      await d.meta.put({ key: "last_mutation_id", value: page.last_mutation_id });
-    }
+  await guarded(() => d.transaction("rw", [...tables, d.outbox, d.meta], async () => {
+    // The outbox is confirmed by push answers only (a lost answer is replayed with its
+    // stored results): a pull's last_mutation_id says "applied", not "refused or not",
+    // and a refused change must be set aside, not dropped.
     const { keys, evicted } = pageNeeds(changes);
     const snapshot = new Map();
     for (const key of keys) {
@@ -213,7 +299,7 @@ async function applyToDb(d, changes, page) {
       { key: "checksum", value: plan.checksum },
       { key: "cursor", value: page.cursor },
     ]);
-  });
+  }));
 }
 
 function splitKey(key) {
@@ -230,7 +316,7 @@ async function restart() {
 }
 
 /** Lay the outbox back over empty tables so offline edits stay visible after a wipe. */
-async function restorePending() {
+export async function restorePending() {
   const d = db();
   const entries = await d.outbox.orderBy("oid").toArray();
   for (const [key, list] of pendingByKey(entries)) {

@@ -1,9 +1,13 @@
 // Conflicts: for each open conflict, the kept and the lost value per field; pick one or
-// merge, then resolve (a put of the chosen values on the record and a put of
-// {"status": "resolved"} on the conflict, in one local transaction).
+// merge, then resolve: a put of the chosen values on the record, whose follow-up (`then`)
+// is the put of {"status": "resolved"} on the conflict, queued only once the server has
+// applied the record's put (a refused resolution leaves the conflict open). Below them,
+// the changes set aside (refused, or failing on the server), to retry or discard.
 
 import { html, useState } from "../../vendor/preact.js";
-import { all, get, save, newId, getMeta } from "../store.js";
+import { all, get, save, newId, retrySetAside, discardSetAside } from "../store.js";
+import { db } from "../db.js";
+import { describe } from "../unsent.js";
 import { t, fmt } from "../i18n.js";
 import { useData, Header } from "../ui.js";
 import { BACKGROUND, OPPORTUNITY_INFO, PERSONAL, fieldLabel } from "../fields.js";
@@ -22,7 +26,19 @@ function fieldName(f) {
 
 const show = (v) => (v == null || v === "" ? t("none") : typeof v === "object" ? JSON.stringify(v) : String(v));
 
-function ConflictCard({ conflict, record, user }) {
+// What a re-created record may not carry: the engine's bookkeeping and its identity.
+const NOT_RECREATED = new Set(["id", "seq", "deleted", "field_versions", "created_at", "updated_at", "created_by", "updated_by"]);
+
+/** A complete record to re-create a deleted one: its last full values on the server
+ * (`conflict.record`), with the fields the rep chose to bring back on top. */
+export function recreated(conflict, choice) {
+  const last = Object.fromEntries(Object.entries(conflict.record || {}).filter(([f]) => !NOT_RECREATED.has(f)));
+  const chosen = Object.fromEntries(Object.entries(conflict.fields || {})
+    .filter(([f]) => choice[f] === "lost").map(([f, pair]) => [f, pair.lost]));
+  return { ...last, ...chosen, customer_id: conflict.customer_id };
+}
+
+function ConflictCard({ conflict, record, user, waiting, refused }) {
   const mineLost = conflict.lost_by === user.id;
   const fields = Object.entries(conflict.fields || {});
   const [choice, setChoice] = useState(() => Object.fromEntries(fields.map(([f]) => [f, "kept"])));
@@ -30,19 +46,18 @@ function ConflictCard({ conflict, record, user }) {
   const value = (f, pair) => (choice[f] === "lost" ? pair.lost : choice[f] === "merge" ? merged[f] ?? "" : pair.kept);
   const resolve = async () => {
     const values = Object.fromEntries(fields.map(([f, pair]) => [f, value(f, pair)]));
-    const changes = [];
+    const close = [{ table: "conflicts", id: conflict.id, values: { status: "resolved" } }];
+    let change = null;
     if (conflict.kind === "delete") {
-      // The record is gone: keep what was typed as a new record.
+      // The record is gone: bring back what was chosen as a new, complete record.
       if (Object.values(choice).some((c) => c !== "kept")) {
-        const lost = Object.fromEntries(fields.map(([f, p]) => [f, p.lost]));
-        changes.push({ table: conflict.table_name, id: newId(), values: { ...lost, customer_id: conflict.customer_id } });
+        change = { table: conflict.table_name, id: newId(), values: recreated(conflict, choice) };
       }
     } else if (record) {
       const differ = Object.fromEntries(Object.entries(values).filter(([f, v]) => JSON.stringify(record[f] ?? null) !== JSON.stringify(v ?? null)));
-      if (Object.keys(differ).length) changes.push({ table: conflict.table_name, id: conflict.record_id, values: differ });
+      if (Object.keys(differ).length) change = { table: conflict.table_name, id: conflict.record_id, values: differ };
     }
-    changes.push({ table: "conflicts", id: conflict.id, values: { status: "resolved" } });
-    await save(changes);
+    await save(change ? { ...change, then: close } : close);
   };
   const dismiss = () => save({ table: "conflicts", id: conflict.id, values: { status: "dismissed" } });
   const side = (f, which, pair) => html`<button type="button" class="choice" aria-pressed=${choice[f] === which ? "true" : "false"}
@@ -51,6 +66,8 @@ function ConflictCard({ conflict, record, user }) {
   return html`<li class="card" data-testid="conflict-item" data-id=${conflict.id} data-record=${conflict.record_id}>
     <h3>${record?.name || record?.what || conflict.table_name} ${conflict.created_at ? html`<span class="muted small">${fmt.datetime(conflict.created_at)}</span>` : ""}</h3>
     ${conflict.kind === "delete" && html`<p class="note">${t("conflictDelete")}</p>`}
+    ${waiting && html`<p class="note" data-testid="conflict-resolving">${t("resolving")}</p>`}
+    ${refused && html`<p class="error" role="alert" data-testid="conflict-refused">${t("resolveRefused", { message: refused.message || refused.reason })}</p>`}
     ${fields.map(([f, pair]) => html`<div key=${f} class="field"><strong>${fieldName(f)}</strong>
       <div class="conflict-field">${side(f, "kept", pair)}${side(f, "lost", pair)}</div>
       ${typeof pair.kept === "string" && conflict.kind !== "delete" && html`<label class="check"><input type="checkbox" checked=${choice[f] === "merge"}
@@ -63,21 +80,43 @@ function ConflictCard({ conflict, record, user }) {
   </li>`;
 }
 
+function SetAside({ item }) {
+  const failed = item.kind === "failed";
+  const discard = () => { if (window.confirm(t("confirmDiscardChange"))) discardSetAside([item.sid]); };
+  return html`<li class="card small" data-testid="setaside-item" data-kind=${item.kind} data-key=${item.key}>
+    <strong>${describe(item.mutation)}</strong>
+    <p>${failed ? t("setAsideFailed", { status: item.status ?? "?" }) : t("setAsideRefused")}
+      ${item.reason ? ` · ${item.reason}` : ""}${item.message ? ` · ${item.message}` : ""}</p>
+    <div class="muted">${show(item.mutation.fields)}</div>
+    <div class="actions"><button type="button" data-testid="setaside-discard" onClick=${discard}>${t("discard")}</button>
+      <button type="button" class="primary" data-testid="setaside-retry" onClick=${() => retrySetAside([item.sid])}>${t("retry")}</button></div>
+  </li>`;
+}
+
+/** The conflict a change closes once applied (its `then`), if any. */
+const closes = (m) => (m.then || []).find((x) => x.table === "conflicts")?.id;
+
 export default function Conflicts({ user }) {
   const data = useData(async () => {
     const open = (await all("conflicts")).filter((c) => (c.status || "open") === "open");
     const records = await Promise.all(open.map((c) => get(c.table_name, c.record_id).catch(() => null)));
-    return { open: open.map((c, i) => ({ conflict: c, record: records[i] })), rejected: (await getMeta("rejected")) || [] };
+    const [outbox, setaside] = await Promise.all([db().outbox.toArray(), db().setaside.orderBy("sid").toArray()]);
+    const waiting = new Set(outbox.map(closes).filter(Boolean));
+    const refused = new Map(setaside.filter((x) => closes(x.mutation)).map((x) => [closes(x.mutation), x]));
+    return { open: open.map((c, i) => ({ conflict: c, record: records[i] })), setaside, waiting, refused };
   }, []);
   if (!data) return html`<p class="muted pad">${t("loading")}</p>`;
   return html`<section>
     <${Header} title=${t("conflicts")} />
     <ul class="list" data-testid="conflict-list">
-      ${data.open.map(({ conflict, record }) => html`<${ConflictCard} key=${conflict.id} conflict=${conflict} record=${record} user=${user} />`)}
+      ${data.open.map(({ conflict, record }) => html`<${ConflictCard} key=${conflict.id} conflict=${conflict} record=${record} user=${user}
+        waiting=${data.waiting.has(conflict.id)} refused=${data.refused.get(conflict.id)} />`)}
     </ul>
     ${!data.open.length && html`<p class="muted" data-testid="no-conflicts">${t("noConflicts")}</p>`}
-    ${data.rejected.length > 0 && html`<h2>${t("rejectedChanges")}</h2><ul class="list" data-testid="rejected-list">
-      ${data.rejected.map((r) => html`<li class="card small" key=${`${r.id}-${r.at}`}><strong>${r.table}</strong> · ${r.reason}
-        ${r.message ? ` · ${r.message}` : ""}<div class="muted">${show(r.fields)}</div></li>`)}</ul>`}
+    ${data.setaside.length > 0 && html`<h2>${t("setAsideTitle")}</h2>
+      <button type="button" class="wide" data-testid="setaside-retry-all"
+        onClick=${() => retrySetAside(data.setaside.map((x) => x.sid))}>${t("retryAll")} (${data.setaside.length})</button>
+      <ul class="list" data-testid="setaside-list">
+        ${data.setaside.map((x) => html`<${SetAside} key=${x.sid} item=${x} />`)}</ul>`}
   </section>`;
 }

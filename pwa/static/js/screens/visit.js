@@ -59,7 +59,13 @@ export default function Visit({ id: customerId, user }) {
       table: "tasks", id: a.key, values: {
         customer_id: customerId, visit_id: form.id, assignee_id: user.id, what: a.what, who: a.who,
         due_date: a.due_date || null, checkpoint: a.checkpoint, done: false } }));
-    await save([{ table: "visits", id: form.id, values: visit }, ...tasks]);
+    try {
+      await save([{ table: "visits", id: form.id, values: visit }, ...tasks]);
+    } catch (err) {
+      // Nothing was kept (one transaction): the form stays as typed, with the reason.
+      setError(err.name === "StorageFull" ? t("storageFull") : String(err.message || err));
+      return;
+    }
     await drafts.drop(key);
     go(`#/c/${encodeURIComponent(customerId)}`);
   };
