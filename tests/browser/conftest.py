@@ -37,10 +37,11 @@ def _flask(env, *args, check=True):
 
 
 class Server:
-    def __init__(self, url, db_path, log_path):
+    def __init__(self, url, db_path, log_path, secret):
         self.url = url
         self.db_path = db_path
         self.log_path = log_path
+        self.secret = secret  # signs its tokens: tests forge expired ones with it
 
     def log(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -81,8 +82,9 @@ def server(tmp_path_factory):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("server")
     db_path = tmp / "fieldbook.db"
+    secret = "browser-tests-only-" + uuid.uuid4().hex
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "FIELDBOOK_DEMO": "1",
-           "FIELDBOOK_SECRET_KEY": "browser-tests-only-" + uuid.uuid4().hex,
+           "FIELDBOOK_SECRET_KEY": secret,
            "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     env.pop("FLASK_APP", None)
     _flask(env, "db", "upgrade")
@@ -93,7 +95,7 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")), str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    srv = Server(url, db_path, log_path)
+    srv = Server(url, db_path, log_path, secret)
     for _ in range(100):
         try:
             if requests.get(f"{url}/", timeout=1).status_code == 200:

@@ -133,7 +133,7 @@ export async function setAside(head, error) {
     moved = await d.outbox.where("[table+key]").equals([head.table, head.key]).sortBy("oid");
     for (const m of moved) {
       await d.setaside.add({ kind: "failed", table: m.table, key: m.key, mutation: m, status: error.status,
-        reason: error.body?.code ? String(error.body.code) : "", message: error.body?.message || error.message || "",
+        reason: "", message: error.body?.message || error.message || "",
         at: Date.now() });
       await d.outbox.delete(m.oid);
     }

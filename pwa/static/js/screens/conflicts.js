@@ -86,8 +86,8 @@ function SetAside({ item }) {
   return html`<li class="card small" data-testid="setaside-item" data-kind=${item.kind} data-key=${item.key}>
     <strong>${describe(item.mutation)}</strong>
     <p>${failed ? t("setAsideFailed", { status: item.status ?? "?" }) : t("setAsideRefused")}
-      ${item.reason ? ` · ${item.reason}` : ""}${item.message ? ` · ${item.message}` : ""}</p>
-    <div class="muted">${show(item.mutation.fields)}</div>
+      ${!failed && item.reason ? ` · ${item.reason}` : ""}${item.message ? ` · ${item.message}` : ""}</p>
+    <dl class="kv wrap">${Object.entries(item.mutation.fields || {}).map(([f, v]) => html`<dt>${fieldName(f)}</dt><dd>${show(v)}</dd>`)}</dl>
     <div class="actions"><button type="button" data-testid="setaside-discard" onClick=${discard}>${t("discard")}</button>
       <button type="button" class="primary" data-testid="setaside-retry" onClick=${() => retrySetAside([item.sid])}>${t("retry")}</button></div>
   </li>`;
