@@ -4,7 +4,8 @@
 - ``seed-demo [--if-empty]``: the stage template and the demo organisation
 - ``export-customers FILE.csv [--owner EMAIL]`` / ``import-customers FILE.csv --owner EMAIL``
 - ``export-customer-data CUSTOMER_ID DIR``: everything about one customer, as JSON
-- ``sync-prune --days 90``: forget old tombstones and stored push results
+- ``sync-prune --days 90``: forget old tombstones and stored push results, and sign-in
+  sessions expired that long
 """
 
 import sys
@@ -16,7 +17,7 @@ from flask.cli import FlaskGroup
 
 from . import domain
 from .extensions import db
-from .models import Team, User
+from .models import AuthSession, Team, User
 from .passwords import hash_password
 
 MIN_PASSWORD = 10
@@ -160,9 +161,11 @@ def export_customer_data(customer_id, directory):
 
 @click.command("sync-prune")
 @click.option("--days", default=90, show_default=True, type=click.IntRange(min=1),
-              help="Keep tombstones, stored push results and evictions this many days")
+              help="Keep tombstones, stored push results, evictions and expired sign-in "
+              "sessions this many days")
 def sync_prune(days):
-    """Forget sync history older than --days; phones older than that re-download."""
+    """Forget sync history older than --days; phones older than that re-download. Sign-in
+    sessions that expired before then go too (their tokens expired with them)."""
     from datetime import UTC, datetime, timedelta
 
     from sync.prune import prune
@@ -170,7 +173,10 @@ def sync_prune(days):
     from .access import SYSTEM
     from .sync_registry import registry
 
-    counts = prune(db.session, registry, SYSTEM, datetime.now(UTC) - timedelta(days=days))
+    older_than = datetime.now(UTC) - timedelta(days=days)
+    counts = prune(db.session, registry, SYSTEM, older_than)
+    counts["auth_sessions"] = db.session.execute(sa.delete(AuthSession).where(
+        AuthSession.expires_at < older_than)).rowcount
     db.session.commit()
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 

@@ -6,10 +6,30 @@ from datetime import timedelta
 # A default secret that must be overridden outside debug and test (create_app refuses).
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 
+# A sign-in lasts this long after its last refresh: a month offline and more.
+SESSION_DAYS = 45
+MAX_SESSION_DAYS = 365
+
+
+class ConfigurationError(ValueError):
+    """A setting from the environment the app cannot start with."""
+
+
+def _session_days(value):
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = None
+    if days is None or not 1 <= days <= MAX_SESSION_DAYS:
+        raise ConfigurationError(
+            f"FIELDBOOK_SESSION_DAYS must be a whole number of days from 1 to "
+            f"{MAX_SESSION_DAYS}, not {value!r}")
+    return days
+
 
 def from_environment():
     env = os.environ
-    return {
+    settings = {
         "SECRET_KEY": env.get("FIELDBOOK_SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", "sqlite:///" + os.path.abspath(
             os.path.join(os.path.dirname(__file__), "..", "var", "fieldbook.db"))),
@@ -18,12 +38,19 @@ def from_environment():
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         "CORS_ORIGINS": [o for o in env.get("FIELDBOOK_CORS_ORIGINS", "").split(",") if o],
     }
+    if env.get("FIELDBOOK_SESSION_DAYS", "").strip():
+        settings["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(
+            days=_session_days(env["FIELDBOOK_SESSION_DAYS"]))
+    return settings
 
 
 DEFAULTS = {
     "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
-    # A rep may work a week offline and still sync when signal returns.
-    "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=14),
+    # A session's lifetime after its last refresh (FIELDBOOK_SESSION_DAYS overrides).
+    "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=SESSION_DAYS),
+    # A refresh presenting the refresh token just replaced is a retry, not a reuse, this
+    # long after the rotation (the phone may have lost the answer on a bad link).
+    "REFRESH_REUSE_GRACE_SECONDS": 120,
     "JWT_TOKEN_LOCATION": ["headers"],
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     "API_TITLE": "Fieldbook API",

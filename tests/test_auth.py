@@ -22,12 +22,15 @@ def test_login_returns_access_and_refresh(client, auth, org):
                  401)
 
 
-def test_refresh_gives_a_working_access_token(client, auth, org):
+def test_refresh_gives_a_working_pair(client, auth, org):
     tokens = auth.login(org.rep1)
     response = client.post(f"{API}/auth/refresh", headers=_bearer(tokens["refresh_token"]))
     assert response.status_code == 200
+    assert set(response.get_json()) == {"access_token", "refresh_token"}
     fresh = response.get_json()["access_token"]
     assert client.get(f"{API}/customers", headers=_bearer(fresh)).status_code == 200
+    rotated = response.get_json()["refresh_token"]  # replaces the one sent (test_sessions.py)
+    assert client.post(f"{API}/auth/refresh", headers=_bearer(rotated)).status_code == 200
 
 
 def test_logout_revokes(client, auth, org):

@@ -1,19 +1,16 @@
-"""Log in, refresh, log out, and who am I."""
+"""Log in, refresh (rotating the session's refresh token), log out, and who am I.
+Sessions and their tokens: server/tokens.py."""
 
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from flask_jwt_extended import (
-    create_access_token,
-    create_refresh_token,
-    current_user,
-    get_jwt,
-    jwt_required,
-)
+from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from .. import tokens
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import RevokedToken, User
@@ -43,8 +40,11 @@ class TokensSchema(Schema):
     user = fields.Nested(UserSchema)
 
 
-class AccessTokenSchema(Schema):
+class TokenPairSchema(Schema):
     access_token = fields.String()
+    refresh_token = fields.String(metadata={
+        "description": "Replaces the one sent: keep it, the old one ends the session "
+                       "if sent again after the grace"})
 
 
 def _login_limit():
@@ -59,10 +59,11 @@ def _login_limit():
 @bp.alt_response(423, description="Account locked after too many failed logins")
 @bp.alt_response(429, description="Too many login attempts from this address")
 def login(credentials):
-    """Exchange email and password for an access token (15 min) and a refresh token."""
+    """Exchange email and password for an access token (15 min) and a refresh token,
+    the start of a session."""
+    now = tokens.clock()  # before the lookup: a password change meanwhile ends the session
     user = db.session.scalar(select(User).where(
         func.lower(User.email) == credentials["email"].strip().lower()))
-    now = datetime.now(UTC)
     if user is not None and user.locked_until and user.locked_until > now:
         raise ApiError(423, "Too many failed logins: try again later")
     if not verify_password(user.password_hash if user else None, credentials["password"]) \
@@ -71,9 +72,9 @@ def login(credentials):
         raise ApiError(401, "Wrong email or password")
     user.failed_logins = 0
     user.locked_until = None
+    pair = tokens.issue(user, tokens.start_session(user, now))
     db.session.commit()
-    return {"access_token": create_access_token(user), "refresh_token": create_refresh_token(user),
-            "user": user}
+    return {**pair, "user": user}
 
 
 def _count_failure(user, now):
@@ -88,23 +89,68 @@ def _count_failure(user, now):
 
 @bp.route("/refresh", methods=["POST"])
 @jwt_required(refresh=True)
-@bp.response(200, AccessTokenSchema)
+@bp.response(200, TokenPairSchema)
+@bp.alt_response(401, description="Expired, revoked, or a replaced refresh token used again "
+                 "(which ends the session)")
 @bp.doc(security=[{"bearerAuth": []}])
 def refresh():
-    """A new access token, for the refresh token in the Authorization header."""
-    return {"access_token": create_access_token(current_user)}
+    """A new access token and a new refresh token, for the refresh token in the
+    Authorization header; the session lasts JWT_REFRESH_TOKEN_EXPIRES from now."""
+    claims = get_jwt()
+    user = current_user
+    if "sid" not in claims:
+        return _exchange(user, claims)
+    _jti, _user, session, _revoked = tokens.token_state()
+    if tokens.rotate(session, claims["jti"]):
+        pair = tokens.issue(user, session)
+        db.session.commit()
+        return pair
+    ended = tokens.session_ended(user, session)
+    if ended is None:
+        tokens.end_session(session, "reuse")
+        db.session.commit()
+        tokens.report_reuse(user, session)
+        raise ApiError(401, "Refresh token already used: the session has ended; sign in again")
+    raise ApiError(401, f"Token has been revoked: {ended}")
+
+
+def _exchange(user, claims):
+    """A refresh token from before sessions: revoked, and answered with a session's."""
+    db.session.add(_revoked(claims))
+    try:
+        db.session.flush()
+    except IntegrityError:  # exchanged by a concurrent request
+        db.session.rollback()
+        raise ApiError(401, "Token has been revoked") from None
+    pair = tokens.issue(user, tokens.start_session(user))
+    db.session.commit()
+    return pair
+
+
+def _revoked(claims):
+    return RevokedToken(jti=claims["jti"], user_id=claims["sub"],
+                        expires_at=datetime.fromtimestamp(claims["exp"], UTC))
 
 
 @bp.route("/logout", methods=["POST"])
-@jwt_required(verify_type=False)
+@jwt_required(verify_type=False, skip_revocation_check=True)
 @bp.response(204)
+@bp.alt_response(401, description="This token was already used to log out")
 @bp.doc(security=[{"bearerAuth": []}])
 def logout():
-    """Revoke the token sent (send the refresh token to end the session on this device)."""
+    """End the session of the token sent (either one): both its tokens stop working on
+    every node. Another token of a session that has ended answers 204 too."""
     claims = get_jwt()
-    db.session.add(RevokedToken(jti=claims["jti"], user_id=claims["sub"],
-                                expires_at=datetime.fromtimestamp(claims["exp"], UTC)))
-    db.session.commit()
+    _jti, _user, session, revoked = tokens.token_state()
+    if revoked:
+        raise ApiError(401, "Token has been revoked")
+    db.session.add(_revoked(claims))
+    if session is not None:
+        tokens.end_session(session, "logout")
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same token logged out by a concurrent request
+        db.session.rollback()
 
 
 @bp.route("/me", methods=["GET"])

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 
-from .. import scope_changes
+from .. import scope_changes, tokens
 from ..access import Access
 from ..domain import ROLES
 from ..errors import ApiError
@@ -162,24 +162,26 @@ def create_user(data):
 @users_bp.doc(security=BEARER)
 def update_user(data, key):
     """Change a user (admins): name, role, team, locale, password; ``active: false``
-    deactivates (their tokens stop working at once)."""
+    deactivates. Both end every session of the user at once (reactivating revives none)."""
     access = _admin_access()
     user = _user_or_404(key)
     _check_user_change(user, data)
+    ends = ("deactivated" if data.get("active") is False
+            else "password" if "password" in data else None)
     if "password" in data:
         data["password_hash"] = hash_password(data.pop("password"))
     moves_team = "team_id" in data and data["team_id"] != user.team_id
     # To or from admin, everything the user sees changes: their phones start again.
     restarts = "role" in data and (data["role"] == "admin") != (user.role == "admin")
     if not moves_team and not restarts:
-        _assign(user, data)
+        _change_user(user, data, ends)
         db.session.commit()
         return user
     affected = scope_changes.owned_by({user.id}) if moves_team else set()
     db.session.rollback()  # nothing pending: scope_changes starts its own transaction
 
     def change(changes):
-        _assign(db.session.get(User, str(key)), data)
+        _change_user(db.session.get(User, str(key)), data, ends)
         if restarts:
             scope_changes.restart_phones(changes, str(key))
 
@@ -197,6 +199,14 @@ def _check_user_change(user, data):
     if data.get("role", "manager") != "manager" and db.session.scalar(
             select(Team.id).where(Team.manager_id == user.id)) is not None:
         raise ApiError(409, "This user manages a team: give the team another manager first")
+
+
+def _change_user(user, data, ends):
+    """Assign, and with ``ends`` (password or deactivated) end the user's sessions in the
+    same transaction."""
+    _assign(user, data)
+    if ends:
+        tokens.end_user_sessions(user, ends)
 
 
 def _assign(obj, data):

@@ -14,12 +14,12 @@ from .opportunity import Opportunity
 from .promotion import Promotion
 from .stage import Stage
 from .target import Target
-from .user import RevokedToken, Team, User
+from .user import AuthSession, RevokedToken, Team, User
 from .visit import Task, Visit
 
 __all__ = [
-    "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base", "Competitor",
-    "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare", "Opportunity",
-    "Promotion", "RevokedToken", "Stage", "Synced", "Target", "Task", "Team", "User", "Visit",
-    "new_id", "utcnow",
+    "AuthSession", "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base",
+    "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare",
+    "Opportunity", "Promotion", "RevokedToken", "Stage", "Synced", "Target", "Task", "Team",
+    "User", "Visit", "new_id", "utcnow",
 ]

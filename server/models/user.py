@@ -1,4 +1,4 @@
-"""People and organisation: users, teams, revoked tokens."""
+"""People and organisation: users, teams, sign-in sessions, revoked tokens."""
 
 from datetime import datetime
 
@@ -36,6 +36,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # A password change or a deactivation: tokens without a session issued up to this
+    # second, and sessions begun before it, are refused (server/tokens.py).
+    sessions_valid_after: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
@@ -49,3 +52,27 @@ class RevokedToken(Base):
     jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(36))
     expires_at: Mapped[datetime] = mapped_column()
+
+
+# Why a session ended (``AuthSession.revoked_reason``).
+SESSION_END_REASONS = ("logout", "reuse", "password", "deactivated")
+
+
+class AuthSession(Base):
+    """One sign-in on one device. Its refresh token rotates: each refresh answers a new
+    one (``current_jti``) and moves the expiry on; presenting an older one ends the
+    session (reuse), except ``previous_jti`` for a short grace after ``rotated_at``.
+    Its access and refresh tokens carry its id as ``sid`` (server/tokens.py)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("users.id"), index=True)
+    current_jti: Mapped[str] = mapped_column(sa.String(64))
+    previous_jti: Mapped[str | None] = mapped_column(sa.String(64))
+    rotated_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(16))
