@@ -361,7 +361,8 @@ class ChangeSet:
         if row is not None and row["deleted"]:
             conflict = self._conflict(spec, key, row, "delete", {
                 name: {"lost": wire(value), "kept": None} for name, value in fields.items()},
-                lost_client=self.client_id, lost_by=self.policy.user_id)
+                lost_client=self.client_id, lost_by=self.policy.user_id,
+                record=self._last_values(spec, key))
             raise Rejected("deleted", "The record was deleted; your edit is kept in a conflict "
                            f"record ({conflict})")
         values = self._validated(spec, fields, row is None, authoritative)
@@ -393,6 +394,7 @@ class ChangeSet:
             values = {**spec.on_create(self.policy, values), **values}
         customer_id = spec.customer_of(key, values)
         self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
+        self._refuse_under_deleted_customer(spec, customer_id)
         if spec.before_write is not None:
             self._call_hook(spec.before_write, key, None, values)
         seq = self.next_seq()
@@ -408,6 +410,16 @@ class ChangeSet:
         if spec.after_write is not None:
             self._call_hook(spec.after_write, key, None, values)
         return Outcome("applied", seq)
+
+    def _refuse_under_deleted_customer(self, spec, customer_id):
+        """A record made for a deleted account would be an orphan no list shows (a
+        re-created record, a phone that missed the delete): refused, as REST's 404 is."""
+        customers = self.registry.specs.get("customers")
+        if customers is None or spec is customers or customer_id is None:
+            return
+        customer = self._load(customers, customer_id, {"deleted"})
+        if customer is not None and customer["deleted"]:
+            raise Rejected("not_found", "The account this record belongs to was deleted")
 
     def _update(self, spec, key, row, values, base, stamp):
         customer_id = spec.customer_of(key, row)
@@ -467,8 +479,17 @@ class ChangeSet:
             self._call_hook(spec.after_write, key, row, applied)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
 
-    def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None):
-        """Write a conflict record (itself a synced record) and return its id."""
+    def _last_values(self, spec, key):
+        """A deleted record's last values, as a device may write them: what a re-create
+        from the conflict needs to be a complete, valid record."""
+        row = self._load(spec, key)
+        return {name: wire(row[name]) for name in sorted(spec.writable)
+                if name in row and row[name] is not None}
+
+    def _conflict(self, spec, key, row, kind, fields, lost_client, lost_by, won_by=None,
+                  record=None):
+        """Write a conflict record (itself a synced record) and return its id. ``record``:
+        for a delete, the record's last values (see _last_values)."""
         conflict_id = str(uuid.uuid4())
         conflicts = self.registry["conflicts"]
         customer_id = spec.customer_of(key, row) if row else None
@@ -477,7 +498,7 @@ class ChangeSet:
         stamp = self.clock.tick()
         values = {"customer_id": customer_id, "table_name": spec.name, "record_id": key,
                   "kind": kind, "fields": fields, "lost_by": lost_by, "lost_client": lost_client,
-                  "won_by": won_by, "status": "open"}
+                  "won_by": won_by, "status": "open", "record": record}
         self._writes.insert(conflicts, conflict_id, dict(
             seq=seq, deleted=False, field_versions={k: stamp for k in values},
             created_at=now, updated_at=now, created_by=self.policy.user_id,
@@ -507,7 +528,8 @@ class ChangeSet:
             if unseen:
                 conflicts.append(self._conflict(spec, key, row, "delete", unseen,
                                                 lost_client=None, lost_by=row["updated_by"],
-                                                won_by=self.policy.user_id))
+                                                won_by=self.policy.user_id,
+                                                record=self._last_values(spec, key)))
         seq = self._tombstone(spec, key, row, customer_id)
         if spec.scope_column == "id":
             self._cascade(key)

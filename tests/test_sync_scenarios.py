@@ -123,6 +123,29 @@ def test_delete_against_edit_delete_wins_and_edit_is_kept(client, org, auth):
         {k: c.get(k) for k in ("op", "table", "id")} for c in changes]
 
 
+def test_a_delete_conflict_keeps_the_whole_record_so_it_can_be_re_created(client, org, auth):
+    """The conflict holds the deleted record's last writable values: a phone re-creates it
+    as a new record from them plus the lost edit, and the server takes it as complete."""
+    a, b = two_phones(client, auth, org.rep1)
+    customer = seeded_customer(a, b)
+    visit = new_id()
+    a.push(a.put("visits", visit, {"customer_id": customer, "type": "customer_visit",
+                                   "occurred_at": "2026-11-20T02:00:00Z",
+                                   "purpose": "Demo the line", "notes": "Bring samples"}))
+    b.pull()
+    a.push(a.delete("visits", visit))
+    b.push(b.put("visits", visit, {"outcome": "Trial order agreed"}))
+    [conflict] = open_conflicts()
+    assert conflict.record["purpose"] == "Demo the line"
+    assert conflict.record["customer_id"] == customer
+    assert not {"seq", "deleted", "field_versions", "created_by", "id"} & conflict.record.keys()
+    again = new_id()
+    result = b.push(b.put("visits", again, {**conflict.record, "outcome": "Trial order agreed"}))
+    assert result["results"][0]["status"] == "applied", result
+    assert (current(Visit, again).purpose, current(Visit, again).outcome) == (
+        "Demo the line", "Trial order agreed")
+
+
 def test_delete_after_an_unseen_edit_keeps_the_edit(client, org, auth):
     a, b = two_phones(client, auth, org.rep1)
     customer = seeded_customer(a, b)
@@ -131,6 +154,7 @@ def test_delete_after_an_unseen_edit_keeps_the_edit(client, org, auth):
     assert current(Customer, customer).deleted
     [conflict] = open_conflicts()
     assert conflict.fields["city"] == {"lost": "Changzhou", "kept": None}
+    assert conflict.record["city"] == "Changzhou" and conflict.record["name"] == "Acme"
 
 
 def test_deleted_records_never_come_back(client, org, auth):
@@ -218,3 +242,17 @@ def test_ten_thousand_mutations_queued_over_a_week(app, client, org, auth):
     last_city = {customers[i % 50]: f"City {i}" for i in range(10_000 - 50)}
     assert {row.id: row.city for row in rows} == last_city
     assert phone.checksum() == phone.pull(verify=True)["checksum"]
+
+
+def test_nothing_is_made_for_a_deleted_account(client, org, auth):
+    """A phone that missed the delete (or re-creates a record from a conflict) cannot
+    leave an orphan under the tombstone: the create is refused, by push and REST alike."""
+    a, b = two_phones(client, auth, org.rep1)
+    customer = seeded_customer(a, b)
+    a.push(a.delete("customers", customer))
+    result = b.push(b.put("contacts", new_id(), {"customer_id": customer, "name": "Late"}))
+    assert (result["results"][0]["status"], result["results"][0]["reason"]) == (
+        "rejected", "not_found")
+    response = client.post("/api/v1/contacts", headers=auth.headers(org.rep1),
+                           json={"customer_id": customer, "name": "Late too"})
+    assert response.status_code == 404, response.get_json()

@@ -19,3 +19,6 @@ class Conflict(Synced, Base):
     lost_client: Mapped[str | None] = mapped_column(sa.String(64))
     won_by: Mapped[str | None] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(12), default="open")  # open|resolved|dismissed
+    # A delete conflict: the record's last values (the fields a device may write), so a
+    # phone can re-create it whole. None for the other kinds.
+    record: Mapped[dict | None] = mapped_column()

@@ -14,4 +14,5 @@ class ConflictSchema(SyncedSchema):
     lost_by = fields.String(dump_only=True)
     lost_client = fields.String(dump_only=True)
     won_by = fields.String(dump_only=True)
+    record = fields.Dict(dump_only=True, allow_none=True)
     status = fields.String(validate=validate.OneOf(["open", "resolved", "dismissed"]))
