@@ -343,8 +343,11 @@ class SyncClient:
                                        {"Authorization": f"Bearer {refresh}"})
                         if refresh else (401, {}))
         if status == 200:
+            # The server rotates the refresh token on every use: keep the new one, or the
+            # next refresh presents a spent token and ends the session.
             with self._tx():
                 self._set_meta("access_token", body["access_token"])
+                self._set_meta("refresh_token", body.get("refresh_token") or refresh)
         else:
             self.login()
 
