@@ -1,6 +1,6 @@
 """``python -m reliability [--quick] [part ...]``: run the proofs, print a summary, write
 test-artifacts/reliability.json. Parts: crash nodes load api fuzz access hardening backup
-audit. Exit status 1 if any part failed."""
+audit phone. Exit status 1 if any part failed."""
 
 import argparse
 import json
@@ -11,10 +11,11 @@ import tempfile
 import time
 import traceback
 
-from . import api_fuzz, crash, load, nodes
+from . import api_fuzz, crash, load, nodes, phone
 from .env import ROOT, Database, Server, postgres_available
 
-PARTS = ["crash", "nodes", "load", "api", "fuzz", "access", "hardening", "backup", "audit"]
+PARTS = ["crash", "nodes", "load", "api", "fuzz", "access", "hardening", "backup", "audit",
+         "phone"]
 
 
 def part_crash(quick, workdir, log):
@@ -22,6 +23,26 @@ def part_crash(quick, workdir, log):
     results = [crash.run("sqlite", workdir, kills=kills, log=log)]
     if postgres_available():
         results.append(crash.run("postgresql", workdir, kills=kills, seed=2, log=log))
+    return results
+
+
+def part_phone(quick, workdir, log):
+    """A real phone (Chromium) killed mid-save and mid-sync, its session expired and
+    shared by two reps over a long offline stretch, on each database."""
+    results = []
+    for kind in ["sqlite"] + (["postgresql"] if postgres_available() else []):
+        database = (Database.sqlite(tempfile.mkdtemp(dir=workdir)) if kind == "sqlite"
+                    else Database.postgresql("phone"))
+        try:
+            database.prepare(0, seed=False)
+            with Server(database, workers=2,
+                        log_path=os.path.join(workdir, f"phone-{kind}.log")) as server:
+                for seed in (range(1, 2) if quick else range(1, 6)):
+                    results.append({"database": kind, "seed": seed, **phone.exercise(
+                        database, server, workdir, steps=20 if quick else 80, seed=seed,
+                        log=log)})
+        finally:
+            database.drop()
     return results
 
 
