@@ -39,8 +39,7 @@ def part_phone(quick, workdir, log):
                         log_path=os.path.join(workdir, f"phone-{kind}.log")) as server:
                 for seed in (range(1, 2) if quick else range(1, 6)):
                     results.append({"database": kind, "seed": seed, **phone.exercise(
-                        database, server, workdir, steps=20 if quick else 80, seed=seed,
-                        log=log)})
+                        database, server, steps=20 if quick else 80, seed=seed, log=log)})
         finally:
             database.drop()
     return results

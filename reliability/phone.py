@@ -148,94 +148,129 @@ class Phone:
         return self.page.evaluate(_UNSENT)
 
 
-def exercise(database, server, workdir, steps=40, seed=1, log=print):
-    """``steps`` random actions on one phone shared by two reps, then drain and check."""
+def exercise(database, server, steps=40, seed=1, log=print, browser=None):
+    """``steps`` random actions on one phone shared by two reps, then drain and check.
+    ``browser``: a Playwright Chromium already running (the test suite's), else one of
+    our own."""
+    if browser is not None:
+        return _exercise(browser, database, server, steps, seed, log)
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        own = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return _exercise(own, database, server, steps, seed, log)
+        finally:
+            own.close()
+
+
+class Day:
+    """What happened on the phone: which visits were tried and which the phone kept."""
+
+    def __init__(self, tag, emails, customers):
+        self.tag, self.emails, self.customers = tag, emails, customers
+        self.current = emails[0]
+        self.kept, self.attempted = set(), set()
+
+    def other(self):
+        return self.emails[1] if self.current == self.emails[0] else self.emails[0]
+
+
+def _exercise(browser, database, server, steps, seed, log):
     started = time.monotonic()
     rng = random.Random(seed)
     stats = Counter()
     tag = f"phone-{seed}-{uuid.uuid4().hex[:6]}"
     emails = database.add_reps(2, team_name=f"Phone {tag}")
-    customers = {email: _customer(server, email) for email in emails}
-    kept, attempted = set(), set()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      service_workers="allow")
-        context.set_default_timeout(20_000)
-        console = []
-        context.on("console", lambda m: console.append(m.text[:300])
-                   if m.type in ("error", "warning") else None)
+    day = Day(tag, emails, {email: _customer(server, email) for email in emails})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  service_workers="allow")
+    context.set_default_timeout(20_000)
+    console = []
+    context.on("console", lambda m: console.append(m.text[:300])
+               if m.type in ("error", "warning") else None)
+    try:
         phone = Phone(context, server, rng, stats)
-        current = emails[0]
-        phone.sign_in(current)
+        phone.sign_in(day.current)
         phone.sync()
         phone.set_offline(True)
         for step in range(steps):
             action = rng.choices(ACTIONS, WEIGHTS)[0]
             stats[action] += 1
-            if action in ("save", "save_killed"):
-                visit_id, purpose = str(uuid.uuid4()), f"{tag} visit {step}"
-                values = {"customer_id": customers[current], "type": "customer_visit",
-                          "purpose": purpose, "occurred_at": "2026-12-01T02:00:00.000Z"}
-                attempted.add(purpose)
-                if action == "save":
-                    phone.page.evaluate(_SAVE, [visit_id, values])
-                else:
-                    phone.page.evaluate(_SAVE_UNAWAITED, [visit_id, values])
-                    time.sleep(rng.uniform(0, 0.03))
-                    phone.kill()
-                if phone.page.evaluate(_KEPT, visit_id):
-                    kept.add(purpose)
-            elif action == "sync_killed":
-                phone.set_offline(False)
-                phone.page.evaluate(_SYNC_UNAWAITED)
-                time.sleep(rng.uniform(0, 0.5))
-                phone.kill()
-                phone.set_offline(rng.random() < 0.7)
-            elif action == "expire":
-                user = phone.page.evaluate(
-                    "async () => (await import('/static/js/db.js')).getMeta('user')")
-                phone.page.evaluate("""async (auth) => (await import('/static/js/db.js'))
-                    .setMeta('auth', auth)""", {"access_token": _expired(user, "access"),
-                                                "refresh_token": _expired(user, "refresh")})
-            elif action == "switch":
-                phone.sign_out()
-                current = emails[1] if current == emails[0] else emails[0]
-                phone.sign_in(current)
-            elif action == "signal":
-                phone.set_offline(not phone.offline)
-                if not phone.offline:
-                    phone.sync()
-        # Signal at last: each rep signs in on the phone and syncs until nothing is left.
-        phone.set_offline(False)
-        for _ in range(2):
-            for email in (current, *(e for e in emails if e != current)):
-                if phone.signed_in_as() != email:
-                    if phone.signed_in_as() is not None:
-                        phone.sign_out()
-                    phone.sign_in(email)
-                for _ in range(8):
-                    phone.sync()
-                    left = phone.unsent()
-                    if not left["outbox"]:
-                        break
-                assert left == {"outbox": 0, "setaside": 0}, (email, left, console[-10:])
-                current = email
-        browser.close()
-
-    with database.engine().connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT purpose, count(*) FROM visits WHERE purpose LIKE :tag AND deleted = :no "
-            "GROUP BY purpose"), {"tag": f"{tag} %", "no": False}).all()
-    on_server = dict(rows)
-    result = {
-        "steps": steps, "attempted": len(attempted), "kept_on_phone": len(kept),
-        "on_server": len(on_server), "lost": len(kept - on_server.keys()),
-        "doubled": sum(1 for n in on_server.values() if n > 1),
-        "unexpected": len(on_server.keys() - kept), **dict(sorted(stats.items())),
-        "seconds": round(time.monotonic() - started, 1)}
+            _step(phone, day, action, step)
+        _drain(phone, day, console)
+    finally:
+        context.close()
+    result = {"steps": steps, **_verdict(database, day), **dict(sorted(stats.items())),
+              "seconds": round(time.monotonic() - started, 1)}
     log(f"  phone: {result}")
     assert result["lost"] == 0 and result["doubled"] == 0 and result["unexpected"] == 0, result
     return result
+
+
+def _step(phone, day, action, step):
+    rng = phone.rng
+    if action in ("save", "save_killed"):
+        visit_id, purpose = str(uuid.uuid4()), f"{day.tag} visit {step}"
+        values = {"customer_id": day.customers[day.current], "type": "customer_visit",
+                  "purpose": purpose, "occurred_at": "2026-12-01T02:00:00.000Z"}
+        day.attempted.add(purpose)
+        if action == "save":
+            phone.page.evaluate(_SAVE, [visit_id, values])
+        else:
+            phone.page.evaluate(_SAVE_UNAWAITED, [visit_id, values])
+            time.sleep(rng.uniform(0, 0.03))
+            phone.kill()
+        if phone.page.evaluate(_KEPT, visit_id):
+            day.kept.add(purpose)
+    elif action == "sync_killed":
+        phone.set_offline(False)
+        phone.page.evaluate(_SYNC_UNAWAITED)
+        time.sleep(rng.uniform(0, 0.5))
+        phone.kill()
+        phone.set_offline(rng.random() < 0.7)
+    elif action == "expire":
+        user = phone.page.evaluate(
+            "async () => (await import('/static/js/db.js')).getMeta('user')")
+        phone.page.evaluate("""async (auth) => (await import('/static/js/db.js'))
+            .setMeta('auth', auth)""", {"access_token": _expired(user, "access"),
+                                        "refresh_token": _expired(user, "refresh")})
+    elif action == "switch":
+        phone.sign_out()
+        day.current = day.other()
+        phone.sign_in(day.current)
+    elif action == "signal":
+        phone.set_offline(not phone.offline)
+        if not phone.offline:
+            phone.sync()
+
+
+def _drain(phone, day, console):
+    """Signal at last: each rep signs in on the phone and syncs until nothing is left
+    (twice round: the second pass finds nothing new)."""
+    phone.set_offline(False)
+    for _ in range(2):
+        for email in (day.current, day.other()):
+            if phone.signed_in_as() != email:
+                if phone.signed_in_as() is not None:
+                    phone.sign_out()
+                phone.sign_in(email)
+            for _ in range(8):
+                phone.sync()
+                left = phone.unsent()
+                if not left["outbox"]:
+                    break
+            assert left == {"outbox": 0, "setaside": 0}, (email, left, console[-10:])
+            day.current = email
+
+
+def _verdict(database, day):
+    with database.engine().connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT purpose, count(*) FROM visits WHERE purpose LIKE :tag AND deleted = :no "
+            "GROUP BY purpose"), {"tag": f"{day.tag} %", "no": False}).all()
+    on_server = dict(rows)
+    return {"attempted": len(day.attempted), "kept_on_phone": len(day.kept),
+            "on_server": len(on_server), "lost": len(day.kept - on_server.keys()),
+            "doubled": sum(1 for n in on_server.values() if n > 1),
+            "unexpected": len(on_server.keys() - day.kept)}

@@ -69,12 +69,3 @@ def test_two_app_nodes_one_database(deployment):
         other.stop()
     assert result["errors_5xx"] == 0
 
-
-@pytest.mark.browser
-def test_phone_killed_mid_save_and_sync_expired_and_shared_loses_and_doubles_nothing(
-        deployment):
-    from reliability import phone
-
-    database, server, workdir = deployment
-    result = phone.exercise(database, server, workdir, steps=14, seed=3)
-    assert result["kept_on_phone"] > 0 and result["on_server"] == result["kept_on_phone"]
