@@ -214,31 +214,38 @@ def test_a_mutation_the_server_keeps_failing_on_is_set_aside_and_the_rest_syncs(
     assert set_aside(page) == []
 
 
-def test_a_deleted_visit_is_re_created_whole_from_its_conflict(server, phone):
-    customer_id = server.create_customer("rep1@demo", f"Re-create {uuid.uuid4().hex[:6]}")
-    visit_id = str(uuid.uuid4())
-    purpose = f"Line demo {uuid.uuid4().hex[:6]}"
-    hlc = f"{int(time.time() * 1000):013d}-00000-testseed"
-    server.push("rep1@demo", [{"op": "put", "table": "visits", "key": visit_id, "hlc": hlc,
-                               "base": {}, "fields": {
-                                   "customer_id": customer_id, "type": "customer_visit",
-                                   "occurred_at": "2026-11-30T02:00:00Z", "purpose": purpose,
-                                   "notes": "Brought samples"}}])
+def _edited_offline_while_deleted(server, phone, table, key, fields, edit):
+    """rep1's ``table`` record ``key`` (made with ``fields``), edited offline on rep1's
+    phone (``edit``) while the manager deletes it; back online, the delete conflict is on
+    the phone's conflicts screen. Returns the page and the conflict's card."""
+    server.push("rep1@demo", [{"op": "put", "table": table, "key": key, "base": {},
+                               "hlc": f"{int(time.time() * 1000):013d}-00000-testseed",
+                               "fields": fields}])
     ctx = phone()
     page = ctx.new_page()
     login(page, server, "rep1@demo")
     sync(page)
     ctx.set_offline(True)
-    page.evaluate("""async (id) => (await import('/static/js/store.js'))
-        .save({ table: 'visits', id, values: { outcome: 'Trial order agreed' } })""", visit_id)
-    server.push("manager@demo", [{"op": "delete", "table": "visits", "key": visit_id,
+    page.evaluate("""async ([table, id, values]) => (await import('/static/js/store.js'))
+        .save({ table, id, values })""", [table, key, edit])
+    server.push("manager@demo", [{"op": "delete", "table": table, "key": key,
                                   "hlc": f"{int(time.time() * 1000):013d}-00000-mgrseed"}])
     ctx.set_offline(False)
     sync(page)
-
     page.get_by_test_id("nav-conflicts").click()
-    card = page.locator(f"[data-testid=conflict-item][data-record='{visit_id}']")
+    card = page.locator(f"[data-testid=conflict-item][data-record='{key}']")
     card.wait_for()
+    return page, card
+
+
+def test_a_deleted_visit_is_re_created_whole_from_its_conflict(server, phone):
+    customer_id = server.create_customer("rep1@demo", f"Re-create {uuid.uuid4().hex[:6]}")
+    visit_id = str(uuid.uuid4())
+    purpose = f"Line demo {uuid.uuid4().hex[:6]}"
+    page, card = _edited_offline_while_deleted(server, phone, "visits", visit_id, {
+        "customer_id": customer_id, "type": "customer_visit", "purpose": purpose,
+        "occurred_at": "2026-11-30T02:00:00Z", "notes": "Brought samples"},
+        {"outcome": "Trial order agreed"})
     card.locator("[data-testid=conflict-lost][data-field=outcome]").click()
     card.get_by_test_id("conflict-resolve").click()
     card.get_by_test_id("conflict-resolving").wait_for()
@@ -256,25 +263,11 @@ def test_a_deleted_visit_is_re_created_whole_from_its_conflict(server, phone):
 def test_a_re_creation_the_server_refuses_leaves_the_conflict_open(server, phone):
     customer_id = server.create_customer("rep1@demo", f"Gone whole {uuid.uuid4().hex[:6]}")
     contact_id = str(uuid.uuid4())
-    server.push("rep1@demo", [{"op": "put", "table": "contacts", "key": contact_id, "base": {},
-                               "hlc": f"{int(time.time() * 1000):013d}-00000-testseed",
-                               "fields": {"customer_id": customer_id, "name": "Qian Li"}}])
-    ctx = phone()
-    page = ctx.new_page()
-    login(page, server, "rep1@demo")
-    sync(page)
-    ctx.set_offline(True)
-    page.evaluate("""async (id) => (await import('/static/js/store.js'))
-        .save({ table: 'contacts', id, values: { title: 'Plant manager' } })""", contact_id)
-    # The contact goes, and then its whole account: a re-created contact has no home.
-    server.push("manager@demo", [{"op": "delete", "table": "contacts", "key": contact_id,
-                                  "hlc": f"{int(time.time() * 1000):013d}-00000-mgrseed"}])
-    ctx.set_offline(False)
-    sync(page)
-    page.get_by_test_id("nav-conflicts").click()
-    card = page.locator(f"[data-testid=conflict-item][data-record='{contact_id}']")
-    card.wait_for()
+    page, card = _edited_offline_while_deleted(
+        server, phone, "contacts", contact_id, {"customer_id": customer_id, "name": "Qian Li"},
+        {"title": "Plant manager"})
     conflict_id = card.get_attribute("data-id")
+    # Then its whole account goes: a re-created contact has no home.
     server.push("manager@demo", [{"op": "delete", "table": "customers", "key": customer_id,
                                   "hlc": f"{int(time.time() * 1000):013d}-00001-mgrseed"}])
     card.locator("[data-testid=conflict-lost][data-field=title]").click()
