@@ -39,7 +39,7 @@ def test_same_field_offline_conflict_resolved_on_losing_phone(server, phone):
     sync(rep)
     assert local(rep, "customers", customer_id)["city"] == "Nantong"
     rep.get_by_test_id("nav-conflicts").click()
-    item = rep.get_by_test_id("conflict-list").get_by_test_id("conflict-item")
+    item = rep.locator(f"[data-testid=conflict-item][data-record='{customer_id}']")
     item.wait_for()
     assert "Changzhou" in item.inner_text() and "Nantong" in item.inner_text()
     shot(rep, "conflicts-en")
@@ -49,7 +49,7 @@ def test_same_field_offline_conflict_resolved_on_losing_phone(server, phone):
     # Closed only once the server has the chosen value: until then it says so.
     item.get_by_test_id("conflict-resolving").wait_for()
     sync(rep)
-    rep.get_by_test_id("no-conflicts").wait_for()
+    item.wait_for(state="detached")
     sync(mgr)
 
     assert server.query("SELECT city FROM customers WHERE id = ?", customer_id) == [("Changzhou",)]
@@ -61,4 +61,5 @@ def test_same_field_offline_conflict_resolved_on_losing_phone(server, phone):
         mine = [c for c in conflicts if c["record_id"] == customer_id]
         assert [c["status"] for c in mine] == ["resolved"]
     mgr.get_by_test_id("nav-conflicts").click()
-    mgr.get_by_test_id("no-conflicts").wait_for()
+    mgr.locator(f"[data-testid=conflict-item][data-record='{customer_id}']").wait_for(
+        state="detached")
