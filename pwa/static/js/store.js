@@ -24,6 +24,16 @@ async function nextStamp(d) {
   return { hlc, id };
 }
 
+/** The local record after a local edit of `fields`. Remembers the confirmed value of each
+ * field on its first local edit, so a change the server rejects can be rolled back (see
+ * sync/client.js, revertRejected). */
+function edited(table, id, row, fields) {
+  const customerId = table === "customers" ? id : (fields.customer_id ?? row?.customer_id ?? null);
+  const orig = { ...(row?._orig || {}) };
+  if (row?._seq != null) for (const f of Object.keys(fields)) if (!(f in orig)) orig[f] = row[f] ?? null;
+  return { ...(row || {}), ...fields, id, customer_id: customerId, _orig: orig };
+}
+
 /**
  * Save `values` on record `id` of `table` (creating it when new); only changed fields are
  * queued. Several records may be saved at once (a visit and its tasks): pass a list.
@@ -43,12 +53,7 @@ export async function save(changes) {
       const fields = changedFields(row && !row._hidden ? row : null, values);
       if (!Object.keys(fields).length) continue;
       const { hlc, id: mid } = await nextStamp(d);
-      const customerId = table === "customers" ? id : (values.customer_id ?? row?.customer_id ?? null);
-      // Remember the confirmed value of each field on its first local edit, so a change
-      // the server rejects can be rolled back (see sync/client.js, revertRejected).
-      const orig = { ...(row?._orig || {}) };
-      if (row?._seq != null) for (const f of Object.keys(fields)) if (!(f in orig)) orig[f] = row[f] ?? null;
-      await d.table(table).put({ ...(row || {}), ...fields, id, customer_id: customerId, _orig: orig });
+      await d.table(table).put(edited(table, id, row, fields));
       const entry = buildPut({ id: mid, table, key: id, hlc, fields, row });
       await d.outbox.add(then?.length ? { ...entry, then } : entry);
       queued += 1;
@@ -91,10 +96,7 @@ export async function retrySetAside(sids) {
         if (row) await d.table(item.table).put({ ...row, _hidden: true });
         continue;
       }
-      const orig = { ...(row?._orig || {}) };
-      if (row?._seq != null) for (const f of Object.keys(mutation.fields || {})) if (!(f in orig)) orig[f] = row[f] ?? null;
-      const customerId = item.table === "customers" ? item.key : (mutation.fields?.customer_id ?? row?.customer_id ?? null);
-      await d.table(item.table).put({ ...(row || {}), ...mutation.fields, id: item.key, customer_id: customerId, _orig: orig });
+      await d.table(item.table).put(edited(item.table, item.key, row, mutation.fields || {}));
     }
   }));
   notify();
