@@ -1,10 +1,15 @@
 """Who may see and change what. Every rule of docs/access.md lives here.
 
 - admin: everything.
-- manager: the customers owned by the reps of the teams they manage (and their own);
-  reads and writes them, personal data included.
+- manager: the customers owned by the reps of the teams they manage (and their own),
+  personal data included; and, as their reps do, those shared with them or their reps
+  (a share grants what a share grants: records, not personal data or ownership).
 - rep: the customers they own and those shared with them; personal data of contacts
   only at customers they own.
+
+Owner-level rights (``manages``: the owner, the owner's manager, an admin) reassign,
+delete and share a customer and read its personal data and its history; a deal is
+reassigned by its owner's manager or an admin.
 
 The sync engine asks an ``Access`` for a SQL filter per table (pull) and for a verdict
 per write (push); the REST API asks the same object, so both paths follow one rule.
@@ -70,15 +75,19 @@ class Access:
     def _me(self):
         return _USER_PARAM if self.template else self.user_id
 
-    def _owners(self, owner_id=None):
-        """Users whose customers this user sees as owner or manager (a clause on
-        ``owner_id``, by default the customers table's)."""
-        owner_id = Customer.owner_id if owner_id is None else owner_id
+    def _me_or_my_reps(self, user_id):
+        """A clause: ``user_id`` (a column) is this user or, for a manager, a member of
+        a team they manage."""
         if self.role == "manager" and self.managed_team_ids:
             teams = _TEAMS_PARAM if self.template else self.managed_team_ids
             team_members = sa.select(User.id).where(User.team_id.in_(teams))
-            return sa.or_(owner_id == self._me(), owner_id.in_(team_members))
-        return owner_id == self._me()
+            return sa.or_(user_id == self._me(), user_id.in_(team_members))
+        return user_id == self._me()
+
+    def _owners(self, owner_id=None):
+        """Users whose customers this user sees as owner or manager (a clause on
+        ``owner_id``, by default the customers table's)."""
+        return self._me_or_my_reps(Customer.owner_id if owner_id is None else owner_id)
 
     def customer_ids(self, personal=False):
         """A subquery of the customer ids in scope (None for admins: everything)."""
@@ -87,7 +96,8 @@ class Access:
         owned = sa.select(Customer.id).where(self._owners())
         if personal:
             return owned
-        shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id == self._me())
+        shared = sa.select(CustomerShare.customer_id).where(
+            self._me_or_my_reps(CustomerShare.user_id))
         return sa.union(owned, shared).subquery().select()
 
     def scope_key(self, table_name):
@@ -118,7 +128,7 @@ class Access:
             return owned
         share = _SCOPE_SHARE
         return sa.or_(owned, sa.exists().where(share.c.customer_id == column,
-                                               share.c.user_id == self._me()))
+                                               self._me_or_my_reps(share.c.user_id)))
 
     def can_read(self, session, table_name, customer_id):
         if customer_id is None or self.is_admin:
@@ -153,8 +163,20 @@ class Access:
         """Drop cached answers after a change of who sees what."""
         self._readable.clear()
 
+    def manages(self, session, customer_id):
+        """Owner-level rights over a customer: its owner, the owner's manager, an admin
+        (the people who may read its personal data). A share never grants them."""
+        return self.can_read(session, "contact_personal", customer_id)
+
+    def managed_filter(self, column):
+        """SQL clause: ``column`` names a customer this user ``manages`` (None: all)."""
+        return self.read_filter("contact_personal", column)
+
     def check_write(self, session, table_name, customer_id, before, values, op):
-        """Raise Rejected unless this user may make this change (engine callback)."""
+        """Raise Rejected unless this user may make this change (engine callback).
+
+        The engine asks ``can_read`` first, so a record out of scope is refused as
+        missing before anything here runs."""
         if table_name == "stages":
             if not self.is_admin:
                 raise Rejected("forbidden", "Only admins edit the stage template")
@@ -166,20 +188,20 @@ class Access:
                 self._readable.pop((personal, customer_id), None)
             return
         if not self.can_read(session, table_name, customer_id):
-            exists = session.get(Customer, customer_id) is not None
-            raise Rejected("out_of_scope" if exists else "not_found",
-                           "This customer is not (or no longer) in your accounts")
+            raise Rejected.missing()
         if table_name in OWNED_TABLES and "owner_id" in values:
-            self._check_owner(session, table_name, values["owner_id"], before)
-        if table_name == "customers" and op == "delete" and self.role == "rep" \
-                and before["owner_id"] != self.user_id:
-            raise Rejected("forbidden", "Only the owner, a manager or an admin deletes a customer")
+            self._check_owner(session, table_name, values["owner_id"], before, customer_id)
+        if table_name == "customers" and op == "delete" \
+                and not self.manages(session, customer_id):
+            raise Rejected("forbidden", "Only the owner, their manager or an admin deletes "
+                                        "a customer")
 
-    def _check_owner(self, session, table_name, owner_id, before):
+    def _check_owner(self, session, table_name, owner_id, before, customer_id=None):
         """Who may make a customer or a deal someone's: the owner is whose accounts,
         pipeline and forecast it counts in. A rep makes them for themselves and never
-        hands them on; a manager gives them to themselves or their teams' members; an
-        admin to any active user."""
+        hands them on; a manager gives them to themselves or their teams' members, and
+        takes back only what is theirs to give: a customer they manage, a deal of their
+        own or their reps'; an admin gives them to any active user."""
         if before is not None and owner_id == before["owner_id"]:
             return
         what = OWNED_TABLES[table_name]
@@ -188,6 +210,10 @@ class Access:
                 return
             raise Rejected("forbidden", f"A rep makes {what}s for themselves; only a manager "
                                         f"or an admin reassigns a {what}")
+        if before is not None and not self._may_reassign(session, table_name, before,
+                                                         customer_id):
+            raise Rejected("forbidden", f"Only the {what}'s owner's manager or an admin "
+                                        f"reassigns a {what}")
         owner = session.get(User, owner_id) if isinstance(owner_id, str) else None
         if owner is None or not owner.active:
             raise Rejected("invalid", "No such user",
@@ -195,6 +221,15 @@ class Access:
         if self.role == "manager" and owner.id != self.user_id \
                 and owner.team_id not in self.managed_team_ids:
             raise Rejected("forbidden", f"A manager gives a {what} only to their teams' members")
+
+    def _may_reassign(self, session, table_name, before, customer_id):
+        if self.is_admin:
+            return True
+        if table_name == "customers":
+            return self.manages(session, customer_id)
+        owner = session.get(User, before["owner_id"])
+        return owner is not None and (owner.id == self.user_id
+                                      or owner.team_id in self.managed_team_ids)
 
 
 def _readable_among(template, table_name, dialect_name):
@@ -206,21 +241,23 @@ def _readable_among(template, table_name, dialect_name):
 
 
 def visible_users(session, customer_id, owner_id=None):
-    """Non-admin users who see ``customer_id`` (for eviction events); ``owner_id``
-    overrides the stored owner, to ask who saw it before a reassignment."""
+    """Non-admin users who see ``customer_id`` (for eviction events): its owner, those
+    it is shared with, and their managers. ``owner_id`` overrides the stored owner, to
+    ask who saw it before a reassignment."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         return set()
-    owner_id = owner_id or customer.owner_id
-    users = {owner_id}
-    owner = session.get(User, owner_id)
-    if owner is not None and owner.team_id:
-        team = session.get(Team, owner.team_id)
-        if team is not None and team.manager_id:
-            users.add(team.manager_id)
+    users = {owner_id or customer.owner_id}
     users.update(session.scalars(
         sa.select(CustomerShare.user_id).where(CustomerShare.customer_id == customer_id)))
-    return users
+    return users | _managers_of(session, users)
+
+
+def _managers_of(session, user_ids):
+    """The managers of the teams of ``user_ids``."""
+    return set(session.scalars(sa.select(Team.manager_id).join(User, User.team_id == Team.id)
+                               .where(User.id.in_(sorted(user_ids)),
+                                      Team.manager_id.is_not(None))))
 
 
 # The server acting for itself (retention, maintenance): audited as "system".

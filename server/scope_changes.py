@@ -17,7 +17,7 @@ from sync.engine import Rejected
 from . import records
 from .access import visible_users
 from .extensions import db, sync_tables
-from .models import Customer
+from .models import Customer, CustomerShare
 
 
 def apply(access, customer_ids, change):
@@ -61,7 +61,11 @@ def _live(customer_ids):
         Customer.id.in_(list(customer_ids)), Customer.deleted.is_(False))))
 
 
-def owned_by(user_ids):
-    """Ids of the live customers owned by any of ``user_ids``."""
+def seen_through(user_ids):
+    """Ids of the live customers ``user_ids`` own or are shared with: what their
+    managers see through them (a team move or a new manager changes who that is)."""
+    user_ids = list(user_ids)
+    shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id.in_(user_ids))
     return set(db.session.scalars(sa.select(Customer.id).where(
-        Customer.owner_id.in_(list(user_ids)), Customer.deleted.is_(False))))
+        sa.or_(Customer.owner_id.in_(user_ids), Customer.id.in_(shared)),
+        Customer.deleted.is_(False))))

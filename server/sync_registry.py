@@ -148,7 +148,8 @@ AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after
 def _spec(name, model, schema_class, scope_column):
     table = model.__table__
     fields = tuple(c.name for c in table.columns if c.name not in ENGINE_COLUMNS)
-    loadable = {f.data_key or key for key, f in schema_class().load_fields.items()}
+    load_fields = schema_class().load_fields
+    loadable = {f.data_key or key for key, f in load_fields.items()}
     writable = frozenset(loadable & (set(fields) | {"customer_id"}))
     return TableSpec(
         name=name, table=table, fields=fields, writable=writable,
@@ -161,6 +162,7 @@ def _spec(name, model, schema_class, scope_column):
         # Conflict records are the engine's: seen as the record they are about.
         about_column="table_name" if name == "conflicts" else None,
         creatable=name != "conflicts",
+        required=frozenset(f.data_key or key for key, f in load_fields.items() if f.required),
         # A promotion request is withdrawn, not erased: its history must stay.
         deletable=name not in ("conflicts", "promotions"),
         row_reads=ROW_READS.get(name, frozenset()))

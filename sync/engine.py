@@ -39,6 +39,12 @@ class Rejected(Exception):
         self.message = message
         self.errors = errors
 
+    @classmethod
+    def missing(cls):
+        """The one answer for a record that does not exist and for one the user may not
+        see: the same reason and words, so no answer tells them apart."""
+        return cls("not_found", "No such record")
+
 
 class Policy(Protocol):
     """What the engine needs to know about the user it acts for.
@@ -53,6 +59,8 @@ class Policy(Protocol):
     user_id: str
 
     def read_filter(self, table_name: str, column: sa.ColumnElement) -> Any: ...
+
+    def can_read(self, session, table_name, customer_id) -> bool: ...
 
     def check_write(self, session, table_name, customer_id, before, values, op) -> None: ...
 
@@ -73,6 +81,9 @@ class TableSpec:
     # conflict over personal data reaches only those who may see personal data.
     about_column: str | None = None
     creatable: bool = True  # False: devices cannot create these (the engine does)
+    # Fields a new record must name: a put without them to a record the writer does not
+    # see is an edit of a missing record (not_found), never a create's field errors.
+    required: frozenset[str] = frozenset()
     deletable: bool = True  # False: never deleted by a writer (only with its customer)
     on_create: Callable[[Any, dict], dict] | None = None  # (policy, values) -> defaults
     cascade_from_customer: bool = True  # tombstoned when its customer is deleted
@@ -358,17 +369,45 @@ class ChangeSet:
             if forbidden:
                 _refuse_fields(spec, sorted(forbidden))
         row = self._load(spec, key, fields.keys())
-        if row is not None and row["deleted"]:
-            conflict = self._conflict(spec, key, row, "delete", {
-                name: {"lost": wire(value), "kept": None} for name, value in fields.items()},
-                lost_client=self.client_id, lost_by=self.policy.user_id,
-                record=self._last_values(spec, key))
-            raise Rejected("deleted", "The record was deleted; your edit is kept in a conflict "
-                           f"record ({conflict})")
+        if row is None or not self._may_read(spec, key, row):
+            if not authoritative and spec.required - fields.keys():
+                raise Rejected.missing()  # an edit (not a whole new record) of nothing
+            if row is not None:
+                self._refuse_unseen(spec, key, fields, authoritative)
         values = self._validated(spec, fields, row is None, authoritative)
         if row is None:
             return self._create(spec, key, values, stamp)
+        if row["deleted"]:
+            self._refuse_deleted(spec, key, row, values)
         return self._update(spec, key, row, values, base, stamp)
+
+    def _may_read(self, spec, key, row):
+        """Access comes before every other check: may this user see the record? (A
+        record about another, a conflict, is seen as the record it is about.)"""
+        seen_as = row[spec.about_column] if spec.about_column else spec.name
+        return self.policy.can_read(self.session, seen_as, spec.customer_of(key, row))
+
+    def _refuse_unseen(self, spec, key, fields, authoritative):
+        """Answer for a record the writer may not see exactly as for one that does not
+        exist: the checks a create of ``key`` would meet, in the same order, and the
+        same words. Only a create that would pass learns the id is taken (as REST's
+        409 does): a random UUID is no oracle."""
+        values = self._validated(spec, fields, True, authoritative)
+        self._creation_checks(spec, key, values)
+        raise Rejected("invalid", "A record with this id already exists",
+                       {"id": ["Taken: choose another id."]})
+
+    def _refuse_deleted(self, spec, key, row, values):
+        """An edit of a deleted record, by someone who may write it: refused, and its
+        (validated) values kept in a delete conflict, so nothing typed is lost."""
+        customer_id = spec.customer_of(key, row)
+        self.policy.check_write(self.session, spec.name, customer_id, row, values, "update")
+        conflict = self._conflict(spec, key, row, "delete", {
+            name: {"lost": wire(value), "kept": None} for name, value in values.items()},
+            lost_client=self.client_id, lost_by=self.policy.user_id,
+            record=self._last_values(spec, key))
+        raise Rejected("deleted", "The record was deleted; your edit is kept in a conflict "
+                       f"record ({conflict})")
 
     @staticmethod
     def _validated(spec, fields, creating, authoritative):
@@ -387,7 +426,9 @@ class ChangeSet:
         except KeyError:
             raise Rejected("unknown_table", f"No synced table named {table_name!r}") from None
 
-    def _create(self, spec, key, values, stamp):
+    def _creation_checks(self, spec, key, values):
+        """What a new record must pass before any hook: returns its values with the
+        table's defaults, and its customer."""
         if not spec.creatable:
             raise Rejected("forbidden", f"{spec.name} records are made by the server only")
         if spec.on_create is not None:
@@ -395,6 +436,11 @@ class ChangeSet:
         customer_id = spec.customer_of(key, values)
         self.policy.check_write(self.session, spec.name, customer_id, None, values, "create")
         self._refuse_under_deleted_customer(spec, customer_id)
+        self._refuse_without_companion(spec, key, customer_id)
+        return values, customer_id
+
+    def _create(self, spec, key, values, stamp):
+        values, customer_id = self._creation_checks(spec, key, values)
         if spec.before_write is not None:
             self._call_hook(spec.before_write, key, None, values)
         seq = self.next_seq()
@@ -420,6 +466,20 @@ class ChangeSet:
         customer = self._load(customers, customer_id, {"deleted"})
         if customer is not None and customer["deleted"]:
             raise Rejected("not_found", "The account this record belongs to was deleted")
+
+    def _refuse_without_companion(self, spec, key, customer_id):
+        """A record that shares its id with a record of another table (a contact's
+        personal data) is made only for a live record of that table at the same
+        customer: never squatting another team's contact, nor an orphan."""
+        if spec.deleted_with is None:
+            return
+        other = self.registry[spec.deleted_with]
+        companion = self._load(other, key, {"deleted", other.scope_column})
+        if companion is None or companion["deleted"] \
+                or other.customer_of(key, companion) != customer_id:
+            raise Rejected("invalid", f"{spec.name} needs the id and customer_id of a live "
+                                      f"record of {other.name}",
+                           {"id": [f"Not a live record of {other.name} at this customer."]})
 
     def _update(self, spec, key, row, values, base, stamp):
         customer_id = spec.customer_of(key, row)
@@ -511,8 +571,8 @@ class ChangeSet:
         """Tombstone a record (and a customer's whole subtree). Delete beats edit."""
         spec = self._spec(table_name)
         row = self._load(spec, key)
-        if row is None:
-            raise Rejected("not_found", "No such record")
+        if row is None or not self._may_read(spec, key, row):
+            raise Rejected.missing()
         if row["deleted"]:
             return Outcome("applied", row["seq"])
         if not spec.deletable:
@@ -533,15 +593,16 @@ class ChangeSet:
         seq = self._tombstone(spec, key, row, customer_id)
         if spec.scope_column == "id":
             self._cascade(key)
-        self._tombstone_companions(spec, key, customer_id)
+        self._tombstone_companions(spec, key)
         return Outcome("conflict" if conflicts else "applied", seq, conflicts)
 
-    def _tombstone_companions(self, spec, key, customer_id):
+    def _tombstone_companions(self, spec, key):
         for other in self.registry.specs.values():
             if other.deleted_with == spec.name:
                 row = self._load(other, key)
                 if row is not None and not row["deleted"]:
-                    self._tombstone(other, key, row, customer_id)
+                    # Its own customer, even if it ever differed: the checksums stay right.
+                    self._tombstone(other, key, row, other.customer_of(key, row))
 
     def _tombstone(self, spec, key, row, customer_id):
         seq = self.next_seq()

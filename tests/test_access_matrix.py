@@ -172,8 +172,8 @@ def test_pull_and_push_per_role(client, auth, org, world, role):
                                     {"customer_id": world["customers"], "food": role}))
     statuses = [r["status"] if r["status"] != "rejected" else r["reason"]
                 for r in result["results"]]
-    assert statuses[0] == ("applied" if SEES[role] else "out_of_scope"), (role, result)
-    assert statuses[1] == ("applied" if SEES_PERSONAL[role] else "out_of_scope"), (role, result)
+    assert statuses[0] == ("applied" if SEES[role] else "not_found"), (role, result)
+    assert statuses[1] == ("applied" if SEES_PERSONAL[role] else "not_found"), (role, result)
 
 
 def _personal_conflict(client, auth, org, world):

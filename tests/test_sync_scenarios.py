@@ -199,7 +199,7 @@ def test_scope_change_evicts_and_rejects_pending_edits(client, org, auth):
     assert result["results"][0]["status"] == "applied"
     # rep1's phone pushes its pending edit first: it comes back rejected, not lost.
     [outcome] = rep1.push(pending)["results"]
-    assert outcome["reason"] == "out_of_scope"
+    assert outcome["reason"] == "not_found"
     changes, page = rep1.pull()
     assert {"op": "evict", "customer_id": customer} in [
         {k: c.get(k) for k in ("op", "customer_id")} for c in changes]

@@ -8,8 +8,6 @@ from flask_smorest import Blueprint
 from sqlalchemy import String, cast
 
 from ..domain import CONTACT_LEVELS, CONTACT_ROLES, STANCES
-from ..errors import ApiError
-from ..extensions import db
 from ..models import PERSONAL_FIELDS, Contact, ContactPersonal
 from ..schemas import ContactPersonalSchema, ContactSchema
 from ..schemas.common import choice, uuid_ref
@@ -51,14 +49,7 @@ personal = Resource(
     search_columns=tuple(getattr(ContactPersonal, name) for name in PERSONAL_FIELDS))
 
 
-def create_personal(res, access, data):
-    """Personal data hangs off a contact: its ``id`` is the contact's, same customer."""
-    contact = db.session.get(Contact, data.get("id") or "")
-    if contact is None or contact.deleted or contact.customer_id != data["customer_id"]:
-        raise ApiError(422, "Personal data needs the id and customer_id of a live contact",
-                       {"json": {"id": ["Not a contact of this customer."]}})
-    return resource.create(res, access, data)
-
-
 resource.register(bp, contacts, "contacts")
-resource.register(personal_bp, personal, "contacts' personal data", create_view=create_personal)
+# A new record's id must be that of a live contact of the same customer: the sync
+# engine's rule for records that share their id (TableSpec.deleted_with), on every path.
+resource.register(personal_bp, personal, "contacts' personal data")

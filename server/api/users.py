@@ -177,7 +177,7 @@ def update_user(data, key):
         _change_user(user, data, ends)
         db.session.commit()
         return user
-    affected = scope_changes.owned_by({user.id}) if moves_team else set()
+    affected = scope_changes.seen_through({user.id}) if moves_team else set()
     db.session.rollback()  # nothing pending: scope_changes starts its own transaction
 
     def change(changes):
@@ -300,7 +300,7 @@ def update_team(data, key):
         db.session.commit()
         return team
     members = set(db.session.scalars(select(User.id).where(User.team_id == team.id)))
-    affected = scope_changes.owned_by(members)
+    affected = scope_changes.seen_through(members)
     db.session.rollback()
     scope_changes.apply(access, affected, lambda _changes: _assign(
         db.session.get(Team, str(key)), data))
