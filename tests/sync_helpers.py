@@ -3,7 +3,14 @@
 import itertools
 import uuid
 
+import sqlalchemy as sa
+
+from server.access import Access
+from server.extensions import db
+from server.sync_registry import registry
 from sync import hlc
+from sync.engine import CHECKSUM_MOD, record_hash
+from sync.pull import scope_checksum
 
 SCHEMA_VERSION = 1
 
@@ -61,6 +68,28 @@ class Device:
 
 def new_id():
     return str(uuid.uuid4())
+
+
+def recomputed(policy):
+    """(checksum, count) of the user's live records, from the rows themselves."""
+    total, count = 0, 0
+    for spec in registry.specs.values():
+        query = sa.select(spec.table.c.id, spec.table.c.seq).where(
+            spec.table.c.deleted.is_(False))
+        if spec.scope_column is not None:
+            scope = policy.read_filter(spec.name, spec.table.c[spec.scope_column])
+            if scope is not None:
+                query = query.where(scope)
+        for key, seq in db.session.execute(query):
+            total += record_hash(spec.name, key, seq)
+            count += 1
+    return total % CHECKSUM_MOD, count
+
+
+def checksums_consistent(user):
+    """Do the kept checksums of ``user``'s scope match their live records?"""
+    policy = Access.for_user(db.session, user)
+    return scope_checksum(db.session, registry, policy) == recomputed(policy)
 
 
 class FlaskTransport:

@@ -25,6 +25,7 @@ from server.seed import DEMO_PASSWORD, DEMO_TEAM, AlreadySeeded, _demo_records, 
 from server.sync_registry import registry
 from sync.engine import CHECKSUM_MOD, record_hash
 from sync.pull import scope_checksum
+from tests.sync_helpers import recomputed
 
 DEMO_EMAILS = ["admin@demo", "manager@demo", "rep1@demo", "rep2@demo"]
 
@@ -40,22 +41,6 @@ def user(email):
 
 def access(email):
     return Access.for_user(db.session, user(email))
-
-
-def recomputed(policy):
-    """(checksum, count) of the user's live records, from the rows themselves."""
-    total, count = 0, 0
-    for spec in registry.specs.values():
-        query = sa.select(spec.table.c.id, spec.table.c.seq).where(
-            spec.table.c.deleted.is_(False))
-        if spec.scope_column is not None:
-            scope = policy.read_filter(spec.name, spec.table.c[spec.scope_column])
-            if scope is not None:
-                query = query.where(scope)
-        for key, seq in db.session.execute(query):
-            total += record_hash(spec.name, key, seq)
-            count += 1
-    return total % CHECKSUM_MOD, count
 
 
 def assert_checksums_consistent():

@@ -57,12 +57,15 @@ FILTER_COLUMNS = {"table": LOG.c.table_name, "record_id": LOG.c.record_id,
 @bp.alt_response(403, description="Reps read history through their records")
 @bp.doc(security=BEARER)
 def audit_trail(args):
-    """Changes newest first: admins see all, managers their teams' customers."""
+    """Changes newest first: admins see all, managers the customers they manage
+    (their own and their teams', not those merely shared with them)."""
     if current_user.role == "rep":
         raise ApiError(403, "The audit trail is for managers and admins")
     user_access = access()
     query = select(LOG)
-    scope = user_access.read_filter("change_log", LOG.c.customer_id)
+    # A customer's history is an owner-level right: a share (to a manager as to a rep)
+    # grants its records, not who did what to them.
+    scope = user_access.managed_filter(LOG.c.customer_id)
     if scope is not None:
         query = query.where(scope)
     for name, column in FILTER_COLUMNS.items():
