@@ -151,6 +151,9 @@ class SyncClient:
                          "base": {name: versions.get(name) for name in fields}})
 
     def delete(self, table, key):
+        """Delete a record locally and queue the mutation; its base is every field version
+        this phone holds ({} for a record it never had), so the server keeps in a conflict
+        only the edits made since (docs/sync-protocol.md, "Delete against edit")."""
         with self._tx():
             confirmed = self._confirmed(table, key)
             self._queue({"op": "delete", "table": table, "key": key,

@@ -68,13 +68,33 @@ def apply_mutation(changes, mutation):
         stamp = mutation.get("hlc")
         if stamp is not None and not hlc.is_valid(stamp):
             raise Rejected("invalid", "hlc is not a hybrid logical clock timestamp")
+        base = device_base(mutation)
         if mutation["op"] == "put":
             return changes.put(mutation["table"], mutation["key"], mutation.get("fields") or {},
-                               mutation.get("base") or {}, stamp)
-        return changes.delete(mutation["table"], mutation["key"], mutation.get("base"), stamp)
+                               base, stamp)
+        return changes.delete(mutation["table"], mutation["key"], base, stamp)
     except Rejected as rejected:
         return Outcome("rejected", reason=rejected.reason, message=rejected.message,
                        errors=rejected.errors)
+
+
+def device_base(mutation):
+    """The field versions a device saw when it made ``mutation``: ``{field: hlc or null}``.
+
+    A device that sends no base (or null) saw nothing, exactly as with ``{}``: its delete
+    keeps every edit it did not make in a conflict, so leaving base out can never destroy
+    unseen edits. Only the server's own writes reach the engine with base None ("no
+    conflict possible"). HTTP validates the shape first (422); this guards direct callers.
+    """
+    base = mutation.get("base")
+    if base is None:
+        return {}
+    if not isinstance(base, dict) or not all(
+            isinstance(name, str) and (version is None or isinstance(version, str))
+            for name, version in base.items()):
+        raise Rejected("invalid", "base must map field names to the versions seen (or null)",
+                       {"base": ["An object of field name to version string or null."]})
+    return base
 
 
 def _prefetch(changes, policy, mutations):

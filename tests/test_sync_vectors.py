@@ -8,6 +8,8 @@ import pathlib
 
 import pytest
 
+from server.extensions import db
+from server.models import Conflict
 from sync import hlc
 from sync.client import SyncClient
 from sync.engine import format_checksum, record_hash
@@ -80,3 +82,47 @@ def test_push_exchange_vectors(client, org, auth):
         got = [{k: r[k] for k in ("id", "status", "reason", "replayed") if k in r}
                for r in body["results"]]
         assert got == expected["results"]
+
+
+def built(mutation):
+    """What a delete vector fixes about a built mutation (id and hlc are the phone's own)."""
+    return {k: mutation[k] for k in ("op", "table", "key", "base") if k in mutation}
+
+
+def test_delete_builder_vectors():
+    """The phone's delete carries every field version it holds for the record ({} for a
+    record it never held), so the server keeps in a conflict only what changed since."""
+    vector = load("delete_base.json")
+    phone = SyncClient("http://unused", "x", "y", transport=NoNetwork())
+    with phone._tx():
+        phone._apply_page(vector["phone"]["page"])
+    for build in vector["builds"]:
+        phone.delete(build["table"], build["key"])
+    assert [built(m) for m in phone.pending()] == vector["builds"]
+
+
+def test_delete_exchange_vectors(client, org, auth):
+    vector = load("delete_base.json")
+    [phone_step] = [s for s in vector["steps"]
+                    if s["request"]["body"]["client_id"] == vector["phone"]["client_id"]]
+    # The phone's request is what both clients build (test_delete_builder_vectors, vectors.js).
+    assert [built(m) for m in phone_step["request"]["body"]["mutations"]] == vector["builds"]
+    headers = auth.headers(org.rep1)
+    for step in vector["steps"]:
+        response = client.post(step["request"]["path"], json=step["request"]["body"],
+                               headers=headers)
+        body = response.get_json()
+        assert response.status_code == step["response"]["status"], body
+        assert body["last_mutation_id"] == step["response"]["last_mutation_id"]
+        assert [exchanged(result) for result in body["results"]] == step["response"]["results"]
+
+
+def exchanged(result):
+    """A push result as the delete vector states it: a conflict by its kind and fields."""
+    out = {"id": result["id"], "status": result["status"]}
+    if "conflicts" in result:
+        [conflict_id] = result["conflicts"]
+        db.session.expire_all()
+        conflict = db.session.get(Conflict, conflict_id)
+        out["conflict"] = {"kind": conflict.kind, "fields": sorted(conflict.fields)}
+    return out

@@ -32,7 +32,7 @@ def test_js_sync_code_passes_the_shared_vectors(blank_page):
     assert result["failures"] == []
     # Every vector file was exercised.
     prefixes = {name.split(".")[0].split("[")[0] for name in result["ran"]}
-    assert {"hlc", "checksum", "pull_apply", "push"} <= prefixes, result["ran"]
+    assert {"hlc", "checksum", "pull_apply", "push", "delete"} <= prefixes, result["ran"]
 
 
 def test_js_sync_units(blank_page):

@@ -111,6 +111,31 @@ async (vectors) => {
           }
           await db().setaside.clear();
         }
+      } else if (file === "delete_base.json") {
+        // The phone pulls the records it holds, deletes through the app's own store, and
+        // pushes: each delete carries the versions it held ({} for one it never held).
+        const store = await import("/static/js/store.js");
+        const built = (m) => ({ op: m.op, table: m.table, key: m.key, base: m.base });
+        await fresh(v.phone.client_id);
+        const pages = [v.phone.page];
+        serve = async (path) => (path.endsWith("/sync/pull") ? { status: 200, body: pages.shift() } : { status: 404, body: {} });
+        await client.pull();
+        for (const b of v.builds) await store.remove(b.table, b.key);
+        const outbox = await db().outbox.orderBy("id").toArray();
+        eq("delete.builds", canon(outbox.map(built)), canon(v.builds));
+        const step = v.steps.find((s) => s.request.body.client_id === v.phone.client_id);
+        const sent = [];
+        serve = async (path, body) => {
+          sent.push(body);
+          // The server names each conflict record by id; the vector states its kind and fields.
+          const results = step.response.results.map(({ conflict, ...r }) => (conflict ? { ...r, conflicts: [`conflict-${r.id}`] } : r));
+          return { status: 200, body: { schema_version: 1, last_mutation_id: step.response.last_mutation_id, results } };
+        };
+        await client.push();
+        eq("delete.request", canon(sent[0].mutations.map(built)), canon(step.request.body.mutations.map(built)));
+        // A delete answered with a conflict was applied: confirmed, nothing set aside.
+        eq("delete.confirmed_removed", await db().outbox.count(), 0);
+        eq("delete.set_aside", await db().setaside.count(), 0);
       } else {
         failures.push(`${file}: no JavaScript runner for this vector file`);
       }

@@ -28,8 +28,13 @@ export function buildPut({ id, table, key, hlc, fields, row }) {
   return { id, op: "put", table, key, hlc, fields, base };
 }
 
-export function buildDelete({ id, table, key, hlc }) {
-  return { id, op: "delete", table, key, hlc, base: {} };
+/**
+ * A delete: `base` every field version the phone saw (the row's versions as pulled), so
+ * the server keeps in a conflict only the edits made since; {} for a record it never
+ * held (it saw none of the fields: whatever the server has is kept in a conflict).
+ */
+export function buildDelete({ id, table, key, hlc, row }) {
+  return { id, op: "delete", table, key, hlc, base: { ...(row?._v || {}) } };
 }
 
 /** The wire form of an outbox entry (drops local bookkeeping such as `oid`). */
