@@ -170,6 +170,7 @@ def sync_prune(days):
 
     from sync.prune import prune
 
+    from . import login_throttle, rate_limit_storage, tokens
     from .access import SYSTEM
     from .sync_registry import registry
 
@@ -177,6 +178,9 @@ def sync_prune(days):
     counts = prune(db.session, registry, SYSTEM, older_than)
     counts["auth_sessions"] = db.session.execute(sa.delete(AuthSession).where(
         AuthSession.expires_at < older_than)).rowcount
+    # Sign-in counters that no longer slow anyone down (server/login_throttle.py).
+    counts["login_throttle"] = login_throttle.prune(tokens.clock())
+    counts["rate_limit_counters"] = rate_limit_storage.prune(db.session)
     db.session.commit()
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 

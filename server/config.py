@@ -35,7 +35,9 @@ def from_environment():
             os.path.join(os.path.dirname(__file__), "..", "var", "fieldbook.db"))),
         "DEBUG": env.get("FIELDBOOK_DEBUG", "") == "1",
         "DEMO_MODE": env.get("FIELDBOOK_DEMO", "") == "1",
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
+        # Login rate-limit counters: Redis when set, else the database (shared by every
+        # worker and node; server/rate_limit_storage.py). Never a worker's memory.
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "fieldbook-db://",
         "CORS_ORIGINS": [o for o in env.get("FIELDBOOK_CORS_ORIGINS", "").split(",") if o],
     }
     if env.get("FIELDBOOK_SESSION_DAYS", "").strip():
@@ -59,7 +61,13 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "LOGIN_RATE_LIMIT": "10 per minute",
-    "LOGIN_LOCKOUT_FAILURES": 10,
-    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Failed sign-ins slow the next ones down (server/login_throttle.py): this many
+    # failures in a row on an email, or from one address (an office NAT carries many
+    # phones), then a wait of 1 s doubling on each failure up to the cap; a key this long
+    # without a failure starts again.
+    "LOGIN_DELAY_AFTER_FAILURES": 5,
+    "LOGIN_ADDRESS_DELAY_AFTER_FAILURES": 20,
+    "LOGIN_MAX_DELAY_SECONDS": 300,
+    "LOGIN_FAILURES_FORGOTTEN_AFTER": 3600,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }

@@ -1,4 +1,4 @@
-"""Login, refresh, logout, expiry, tampering, lockout, rate limit."""
+"""Login, refresh, logout, expiry, tampering, failure throttle, rate limit."""
 
 from datetime import timedelta
 
@@ -70,14 +70,16 @@ def test_wrong_password_is_generic(client, org):
     assert assert_error(wrong, 401)["message"] == assert_error(unknown, 401)["message"]
 
 
-def test_lockout_after_failures(client, app, org):
-    app.config["LOGIN_LOCKOUT_FAILURES"] = 3
+def test_failures_slow_the_account_down(client, app, org):
+    app.config["LOGIN_DELAY_AFTER_FAILURES"] = 3
     for _ in range(3):
         assert_error(client.post(f"{API}/auth/login", json={
             "email": org.rep1.email, "password": "wrong"}), 401)
-    # even the right password is refused while locked
-    assert_error(client.post(f"{API}/auth/login", json={
-        "email": org.rep1.email, "password": PASSWORD}), 423)
+    # even the right password is refused during the wait (tests/test_login_throttle.py)
+    refused = client.post(f"{API}/auth/login", json={"email": org.rep1.email,
+                                                      "password": PASSWORD})
+    assert_error(refused, 429)
+    assert refused.headers["Retry-After"] == "1"
     other = client.post(f"{API}/auth/login", json={"email": org.rep2.email,
                                                    "password": PASSWORD})
     assert other.status_code == 200

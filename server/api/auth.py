@@ -1,16 +1,16 @@
 """Log in, refresh (rotating the session's refresh token), log out, and who am I.
 Sessions and their tokens: server/tokens.py."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import tokens
+from .. import login_throttle, tokens
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import RevokedToken, User
@@ -52,39 +52,31 @@ def _login_limit():
 
 
 @bp.route("/login", methods=["POST"])
-@limiter.limit(_login_limit)
+@limiter.limit(_login_limit, on_breach=login_throttle.too_many_from_address)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokensSchema)
 @bp.alt_response(401, description="Wrong email or password")
-@bp.alt_response(423, description="Account locked after too many failed logins")
-@bp.alt_response(429, description="Too many login attempts from this address")
+@bp.alt_response(429, description="Too many attempts from this address (LOGIN_RATE_LIMIT), "
+                 "or too many failed sign-ins on this email or from this address: "
+                 "Retry-After says when to try again")
 def login(credentials):
     """Exchange email and password for an access token (15 min) and a refresh token,
-    the start of a session."""
+    the start of a session. Failed sign-ins slow the next ones down, the same way for
+    every email, known or not (server/login_throttle.py)."""
     now = tokens.clock()  # before the lookup: a password change meanwhile ends the session
+    keys = login_throttle.keys_for(credentials["email"], request.remote_addr)
+    login_throttle.refuse_while_waiting(keys, now)
     user = db.session.scalar(select(User).where(
-        func.lower(User.email) == credentials["email"].strip().lower()))
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise ApiError(423, "Too many failed logins: try again later")
+        func.lower(User.email) == login_throttle.normalised_email(credentials["email"])))
+    # An unknown email is checked against a dummy hash: a miss takes as long as a hit.
     if not verify_password(user.password_hash if user else None, credentials["password"]) \
             or not user.active:
-        _count_failure(user, now)
+        login_throttle.count_failure(keys, now)
         raise ApiError(401, "Wrong email or password")
-    user.failed_logins = 0
-    user.locked_until = None
+    login_throttle.forget_account(credentials["email"])
     pair = tokens.issue(user, tokens.start_session(user, now))
     db.session.commit()
     return {**pair, "user": user}
-
-
-def _count_failure(user, now):
-    if user is None:
-        return
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_LOCKOUT_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-    db.session.commit()
 
 
 @bp.route("/refresh", methods=["POST"])

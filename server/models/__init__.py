@@ -14,12 +14,13 @@ from .opportunity import Opportunity
 from .promotion import Promotion
 from .stage import Stage
 from .target import Target
+from .throttle import LoginThrottle, RateLimitCounter
 from .user import AuthSession, RevokedToken, Team, User
 from .visit import Task, Visit
 
 __all__ = [
     "AuthSession", "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base",
     "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare",
-    "Opportunity", "Promotion", "RevokedToken", "Stage", "Synced", "Target", "Task", "Team",
-    "User", "Visit", "new_id", "utcnow",
+    "LoginThrottle", "Opportunity", "Promotion", "RateLimitCounter", "RevokedToken", "Stage",
+    "Synced", "Target", "Task", "Team", "User", "Visit", "new_id", "utcnow",
 ]

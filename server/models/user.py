@@ -34,8 +34,6 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(8), default="zh-CN")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
     # A password change or a deactivation: tokens without a session issued up to this
     # second, and sessions begun before it, are refused (server/tokens.py).
     sessions_valid_after: Mapped[datetime | None] = mapped_column()
