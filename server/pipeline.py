@@ -13,12 +13,13 @@ no rate table). docs/pipeline.md defines each figure.
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from .access import Access
 from .extensions import sync_tables
 from .models import Contact, Customer, Opportunity, Promotion, Stage, Target, Team, User, Visit
 from .promotions import won_milestone
@@ -56,12 +57,18 @@ class ScopeError(Exception):
 
 @dataclass(frozen=True)
 class Filters:
-    """What a figure is about: whose deals, which period, as of which day."""
+    """What a figure is about: whose deals, which period, as of which day, and who
+    asks (``viewer``: the figures hold only what their lists hold, ``Access``)."""
 
     owner_ids: tuple[str, ...]
     start: date | None = None  # inclusive; None: open-ended
     end: date | None = None  # inclusive
     as_of: date | None = None
+    viewer: Access | None = field(default=None, compare=False)
+
+    def seen(self, column):
+        """The viewer's scope rule on ``column`` (a customer id), None for everything."""
+        return None if self.viewer is None else self.viewer.read_filter("customers", column)
 
     @property
     def has_period(self):
@@ -108,7 +115,7 @@ def resolve(session, access, rep_id=None, team_id=None, month=None, start=None, 
     if start is not None and end is not None and start > end:
         raise ValueError("from is after to")
     return Filters(tuple(p.id for p in people), start, end,
-                   as_of or datetime.now(UTC).date())
+                   as_of or datetime.now(UTC).date(), access)
 
 
 def month_range(month):
@@ -124,12 +131,60 @@ def stages(session):
     return {row.number: row for row in rows}
 
 
+class _Counted:
+    """A deal as the figures count it: the record, with ``owner_id`` the user whose
+    pipeline it counts in (never written back)."""
+
+    __slots__ = ("_deal", "owner_id")
+
+    def __init__(self, deal, owner_id):
+        self._deal = deal
+        self.owner_id = owner_id
+
+    def __getattr__(self, name):
+        return getattr(self._deal, name)
+
+
 def _deals(session, filters, open_only=True):
-    query = sa.select(Opportunity).where(Opportunity.deleted.is_(False),
-                                         Opportunity.owner_id.in_(filters.owner_ids))
+    """The deals the figures count, each for its owner while they see its customer, and
+    otherwise (the customer was reassigned or unshared, the owner moved team) for the
+    customer's owner: who sees what is read now, never remembered. Only deals of
+    customers the viewer sees (the lists' rule, ``Access.read_filter``)."""
+    owners = filters.owner_ids
+    query = sa.select(Opportunity, Customer.owner_id).join(
+        Customer, Customer.id == Opportunity.customer_id).where(
+        Opportunity.deleted.is_(False), Customer.deleted.is_(False),
+        sa.or_(Opportunity.owner_id.in_(owners), Customer.owner_id.in_(owners)))
+    scope = filters.seen(Opportunity.customer_id)
+    if scope is not None:
+        query = query.where(scope)
     if open_only:
         query = query.where(Opportunity.status == "open")
-    return session.scalars(query.order_by(Opportunity.created_at, Opportunity.id)).all()
+    rows = session.execute(query.order_by(Opportunity.created_at, Opportunity.id)).all()
+    seen = _seen_by_their_owners(session, [deal for deal, account_owner in rows
+                                           if deal.owner_id != account_owner])
+    counted = [_Counted(deal, deal.owner_id if deal.owner_id == account_owner
+                        or deal.id in seen else account_owner)
+               for deal, account_owner in rows]
+    return [deal for deal in counted if deal.owner_id in owners]
+
+
+def _seen_by_their_owners(session, deals):
+    """Ids of ``deals`` whose owner sees the deal's customer (a share, a team), by the
+    same rule as the owner's own lists: one query per owner and 500 customers."""
+    by_owner = defaultdict(list)
+    for deal in deals:
+        by_owner[deal.owner_id].append(deal)
+    seen = set()
+    for owner_id, theirs in by_owner.items():
+        owner = session.get(User, owner_id)
+        if owner is None:
+            continue
+        access = Access.for_user(session, owner)
+        access.prefetch_readable(session, "customers", [deal.customer_id for deal in theirs])
+        seen.update(deal.id for deal in theirs
+                    if access.can_read(session, "customers", deal.customer_id))
+    return seen
 
 
 def _names(session, ids):
@@ -386,9 +441,11 @@ def _activity(session, filters, owner_ids):
     end = filters.end or filters.as_of
     lower = datetime.combine(start, time.min, UTC)
     upper = datetime.combine(end + timedelta(days=1), time.min, UTC)
-    visits = session.scalars(sa.select(Visit).where(
+    query = sa.select(Visit).where(
         Visit.deleted.is_(False), Visit.author_id.in_(owner_ids), Visit.occurred_at >= lower,
-        Visit.occurred_at < upper)).all()
+        Visit.occurred_at < upper)
+    scope = filters.seen(Visit.customer_id)
+    visits = session.scalars(query if scope is None else query.where(scope)).all()
     mix = {owner: {"visits": 0, "by_type": defaultdict(int), "cost": defaultdict(Decimal),
                    "gifts": defaultdict(lambda: {"count": 0, "value": Decimal(0)})}
            for owner in owner_ids}
