@@ -11,6 +11,7 @@ from flask import jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from . import storable
 from .errors import ApiError, error_body
 
 # The PWA loads only its own scripts and styles: no inline script, no third party.
@@ -19,14 +20,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
 
 GZIP_MIN_BYTES = 1024
-# \u0000 in a JSON text, not preceded by an escaped backslash; or a raw NUL byte.
-_NUL_IN_JSON = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000|\x00")
-
-
-def _has_nul(body):
-    """A NUL character in a JSON body, raw or escaped (the substring tests skip the slow
-    pattern for the bodies that have neither)."""
-    return (b"\\u0000" in body or b"\x00" in body) and _NUL_IN_JSON.search(body) is not None
+# The escapes of a NUL or of a surrogate in a JSON text: only a body with one of them can
+# hold text a database cannot store (valid UTF-8 has no surrogates, and a raw NUL byte is
+# not JSON), so only such a body is parsed and looked at before its view.
+_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -102,13 +99,17 @@ def configure(app):
         return _gzip(response)
 
     @app.before_request
-    def _refuse_nul_characters():
-        # PostgreSQL cannot store NUL in text (a 500 from deep inside), SQLite can: refuse
-        # it at the door on every backend alike (schemathesis found it in a login email).
-        if any("\x00" in value for _key, values in request.args.lists()
-                                         for value in values) or (
-                request.is_json and _has_nul(request.get_data(cache=True))):
-            raise ApiError(422, "Text may not contain NUL characters")
+    def _refuse_unstorable_text():
+        # Text no database can store (server/storable.py) fails deep inside the insert, a
+        # 500: refuse it at the door, for every endpoint and every key and value alike
+        # (schemathesis found a NUL in a login email). A query string cannot carry a
+        # surrogate (werkzeug decodes it as UTF-8), only a NUL.
+        errors = storable.problems(dict(request.args.lists()))
+        if errors:
+            raise ApiError(422, storable.TEXT_PROBLEM, {"query": errors})
+        errors = _unstorable_in_body(app.view_functions.get(request.endpoint))
+        if errors:
+            raise ApiError(422, storable.TEXT_PROBLEM, {"json": errors})
 
     @app.errorhandler(RecursionError)
     def _nested_too_deeply(error):
@@ -124,6 +125,35 @@ def configure(app):
         except ValueError:
             pass
         raise error
+
+
+def checks_text_per_record(door_part):
+    """Mark a view that refuses unstorable text per record itself (the push: one
+    mutation is rejected, not the whole push); ``door_part(body)`` is what of the body
+    the door still checks. Put it right under the route decorator."""
+    def mark(view):
+        view.text_for_the_door = door_part
+        return view
+    return mark
+
+
+def _unstorable_in_body(view):
+    """The field errors for the unstorable text of a JSON body, at its top-level keys."""
+    if not request.is_json:
+        return None
+    raw = request.get_data(cache=True)
+    if _MAYBE_UNSTORABLE.search(raw) is None:
+        return None
+    try:
+        # The standard module, as webargs will: orjson refuses surrogates outright.
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the parser answers 400 in its turn
+    body = getattr(view, "text_for_the_door", lambda whole: whole)(body)
+    if isinstance(body, dict):
+        return storable.problems(body, text_only=True)
+    why = storable.problem(body, text_only=True)
+    return {"_schema": [why]} if why is not None else None
 
 
 def _allow_origin(app, response):

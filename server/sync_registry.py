@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, missing, validate
 
 from sync.engine import Registry, Rejected, TableSpec
 
-from . import models, promotions, schemas
+from . import models, promotions, schemas, storable
 from .access import visible_users
 from .extensions import sync_tables
 
@@ -56,8 +56,7 @@ def _validator(schema_class):
 
     loaders = {name: _loader(name, field) for name, field in by_field.items()}
 
-    def validate(values, creating):
-        values.pop("id", None)
+    def load(values, creating):
         if loaders.keys() >= values.keys() and (not creating
                                                 or named_on_create <= values.keys()):
             try:
@@ -69,7 +68,24 @@ def _validator(schema_class):
         except ValidationError as error:
             raise Rejected("invalid", "Invalid fields", error.messages) from None
 
+    def validate(values, creating):
+        values.pop("id", None)
+        # Whatever the field, what the database cannot store is refused here, for this
+        # record alone (a push's other mutations go on), not by the insert, a 500: text
+        # before the schema (whose errors would quote a dict's bad key, and are stored
+        # with the push's results), dates and numbers as the schema made them.
+        _refuse_unstorable(values, text_only=True)
+        loaded = load(values, creating)
+        _refuse_unstorable(loaded)
+        return loaded
+
     return validate
+
+
+def _refuse_unstorable(values, text_only=False):
+    unstorable = storable.problems(values, text_only)
+    if unstorable:
+        raise Rejected("invalid", "Invalid fields", unstorable)
 
 
 def _loader(name, field):

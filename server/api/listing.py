@@ -4,14 +4,30 @@ A list answers ``{"items": [...], "total": n, "page": p, "page_size": s}``: the 
 in the body (not a header) so the PWA and scripts read one JSON document.
 """
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, or_, select
+
+from .. import storable
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-class ListArgs(Schema):
+class QueryArgs(Schema):
+    """Query arguments; a date outside the years the database stores (server/storable.py)
+    is refused for any argument, as a body's is: nothing computes or queries with it."""
+
+    @validates_schema
+    def _storable(self, data, **_kwargs):
+        errors = storable.problems(data)
+        if errors:  # under the names the request used (``from``, not ``from_``)
+            sent_as = {field.attribute or name: field.data_key or name
+                       for name, field in self.fields.items()}
+            raise ValidationError({sent_as.get(name, name): why
+                                   for name, why in errors.items()})
+
+
+class ListArgs(QueryArgs):
     """``?page=&page_size=&q=``; resources subclass it to add their filters."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10**6))

@@ -22,9 +22,8 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Target, User, new_id
 from ..schemas import TargetSchema
-from ..schemas.common import uuid_ref
-from ..schemas.target import MONTH
-from .listing import ListArgs, page_schema, paginate, patch_schema
+from ..schemas.common import month, uuid_ref
+from .listing import ListArgs, QueryArgs, page_schema, paginate, patch_schema
 from .resource import BEARER, access
 
 bp = Blueprint("pipeline", __name__, url_prefix="/api/v1/pipeline",
@@ -37,11 +36,10 @@ CSV_DOC = {"responses": {"200": {"content": {"text/csv": {"schema": {"type": "st
 
 # -- query arguments ----------------------------------------------------------------------
 
-class FigureArgs(Schema):
+class FigureArgs(QueryArgs):
     rep_id = uuid_ref(metadata={"description": "one rep (in your scope)"})
     team_id = uuid_ref(metadata={"description": "one team (in your scope)"})
-    month = fields.String(validate=validate.Regexp(MONTH), metadata={
-        "description": "YYYY-MM: the period is this calendar month"})
+    month = month(metadata={"description": "YYYY-MM: the period is this calendar month"})
     from_ = fields.Date(data_key="from", metadata={"description": "period start (inclusive)"})
     to = fields.Date(metadata={"description": "period end (inclusive)"})
     as_of = fields.Date(metadata={"description": "the day figures are computed for "
@@ -372,7 +370,7 @@ def meetings(args):
 
 class TargetFilters(ListArgs):
     user_id = uuid_ref()
-    month = fields.String(validate=validate.Regexp(MONTH))
+    month = month()
     currency = fields.String(validate=validate.Length(equal=3))
 
 

@@ -1,8 +1,11 @@
 """Field helpers shared by the resource schemas."""
 
-from marshmallow import Schema, fields, validate
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import CURRENCIES
+from ..storable import FIRST_DAY, LAST_DAY
 
 LONG_TEXT = 20000
 
@@ -38,6 +41,21 @@ def money(*rules, **kwargs):
 
 def currency(**kwargs):
     return fields.String(validate=validate.OneOf(CURRENCIES), **kwargs)
+
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _storable_month(value):
+    if not (MONTH.match(value) and FIRST_DAY.year <= int(value[:4]) <= LAST_DAY.year):
+        raise ValidationError(f"A month as YYYY-MM, from {FIRST_DAY:%Y-%m} to "
+                              f"{LAST_DAY:%Y-%m}.")
+
+
+def month(**kwargs):
+    """A calendar month, ``YYYY-MM``, in the years the database stores (server/storable.py)."""
+    kwargs.setdefault("metadata", {"description": "YYYY-MM"})
+    return fields.String(validate=_storable_month, **kwargs)
 
 
 def bilingual_list(**kwargs):
