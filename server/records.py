@@ -14,8 +14,8 @@ from .sync_registry import registry
 
 # How a refused write reads over REST.
 STATUS_FOR_REASON = {
-    "invalid": 422, "read_only_field": 422, "forbidden": 403, "out_of_scope": 404,
-    "not_found": 404, "deleted": 409, "unknown_table": 404, "stale": 409,
+    "invalid": 422, "read_only_field": 422, "forbidden": 403, "not_found": 404,
+    "deleted": 409, "unknown_table": 404, "stale": 409,
 }
 
 
