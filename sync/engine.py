@@ -6,6 +6,7 @@ Plain Python over SQLAlchemy Core. The application supplies the synced tables
 """
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -324,18 +325,27 @@ class ChangeSet:
     @staticmethod
     def _later_version(stamp, current):
         """``stamp`` if it orders after ``current``, else just after ``current`` but still
-        naming the writer's device (so the device recognises its own write)."""
-        if current is None or stamp > current:
+        naming the writer's device (so the device recognises its own write); past
+        counter 99999 that is the next millisecond, never a sixth digit. A ``current``
+        that is no HLC orders before any stamp (see _seen_by_writer): it is replaced."""
+        if current is None or not hlcs.is_valid(current) or stamp > current:
             return stamp
-        after = hlcs.parse(current)
-        return str(hlcs.Timestamp(after.ms, after.counter + 1, hlcs.parse(stamp).node))
+        return str(hlcs.parse(current).after(hlcs.parse(stamp).node))
 
     def _seen_by_writer(self, base, name, version):
         """Did the writer know the field's current value when it made its edit?
 
         Either it says so (its base is the current version), or the current version is
         its own earlier write, still in its outbox: a device always knows its own writes.
+
+        A version that is no HLC (an older server stored a six-digit counter, or took a
+        device's non-ASCII digits) can be ordered against nothing and, compared as a
+        string, would win for ever: it counts as seen, so the write replaces it with a
+        valid version (the repair), and it is logged.
         """
+        if version is not None and not hlcs.is_valid(version):
+            _warn_not_an_hlc(self._rows, name, version, self.client_id, self.mutation_id)
+            return True
         if base is None or base.get(name) == version:
             return True
         return version is not None and hlcs.parse(version).node == self.client_id
@@ -667,12 +677,29 @@ def _refuse_fields(spec, names):
 
 
 def _node(row, fields):
-    """The device that wrote the (now losing) value of these fields, from its HLC."""
+    """The device that wrote the (now losing) value of these fields, from its HLC (a
+    version that is no HLC names no device)."""
     versions = row.get("field_versions") or {}
     for name in fields:
-        if versions.get(name):
+        if hlcs.is_valid(versions.get(name)):
             return hlcs.parse(versions[name]).node
     return None
+
+
+_log = logging.getLogger(__name__)
+
+
+def _warn_not_an_hlc(rows, name, version, client_id, mutation_id):
+    """Log a stored field version that is no HLC, naming the records (of those this
+    transaction read, ``rows``) whose ``name`` holds it: the write about to replace
+    it is the repair, so each is logged once."""
+    held = sorted(f"{table}/{key}" for (table, key), row in rows.items()
+                  if row is not None and (row.get("field_versions") or {}).get(name) == version)
+    shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+    _log.warning("Field %r of %s has version %r, which is not an HLC (an older server "
+                 "stored it): ordered before this write, which supersedes it "
+                 "(client %s, mutation %s)", name, shown or "a record", version, client_id,
+                 mutation_id)
 
 
 _MISSING = object()

@@ -67,7 +67,8 @@ def apply_mutation(changes, mutation):
     try:
         stamp = mutation.get("hlc")
         if stamp is not None and not hlc.is_valid(stamp):
-            raise Rejected("invalid", "hlc is not a hybrid logical clock timestamp")
+            raise Rejected("invalid", "hlc is not a hybrid logical clock timestamp",
+                           {"hlc": ["Not <13 digits>-<5 digits>-<node: 1-64 of A-Z a-z 0-9 - _>."]})
         base = device_base(mutation)
         if mutation["op"] == "put":
             return changes.put(mutation["table"], mutation["key"], mutation.get("fields") or {},

@@ -41,7 +41,17 @@ def test_hlc_clock_vectors():
     for case in vector["clamp"]:
         assert hlc.clamp(case["hlc"], case["now_ms"]) == case["expect"]
     for earlier, later in vector["ordered_pairs"]:
-        assert earlier < later
+        assert earlier < later and hlc.is_valid(earlier) and hlc.is_valid(later)
+
+
+@pytest.mark.parametrize("text", load("hlc.json")["valid"])
+def test_hlc_grammar_accepts(text):
+    assert hlc.is_valid(text) and str(hlc.parse(text)) == text
+
+
+@pytest.mark.parametrize("text", load("hlc.json")["invalid"], ids=repr)
+def test_hlc_grammar_refuses(text):
+    assert not hlc.is_valid(text)
 
 
 class NoNetwork:

@@ -40,6 +40,8 @@ async (vectors) => {
         }
         for (const c of v.clamp) eq("hlc.clamp", hlc.clamp(c.hlc, c.now_ms), c.expect);
         for (const [a, b] of v.ordered_pairs) eq("hlc.order", a < b && hlc.isValid(a) && hlc.isValid(b), true);
+        for (const t of v.valid) eq(`hlc.valid[${t}]`, hlc.isValid(t) && hlc.format(...Object.values(hlc.parse(t))), t);
+        for (const t of v.invalid) eq(`hlc.invalid[${JSON.stringify(t)}]`, hlc.isValid(t), false);
       } else if (file === "checksum.json") {
         for (const c of v.cases) {
           const hashes = [];

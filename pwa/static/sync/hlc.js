@@ -1,24 +1,27 @@
-// Hybrid logical clocks, the same string format as sync/hlc.py:
-// "<ms:13 digits>-<counter:5 digits>-<node>"; plain string comparison is clock order.
+// Hybrid logical clocks, the same strings as sync/hlc.py, and nothing else:
+// "<ms: 13 ASCII digits>-<counter: 5 ASCII digits>-<node: 1-64 of A-Z a-z 0-9 - _>",
+// ms 0..9999999999999, counter 0..99999. Fixed widths make plain string comparison the
+// clock order, so a string outside the grammar (a non-ASCII digit, a sixth counter digit)
+// is refused, and the tick after counter 99999 carries into the next millisecond.
 // Pure: no DOM, no IndexedDB. Time is injected so tests control it.
 
-export const ZERO = "0000000000000-00000-";
+export const MAX_MS = 9999999999999;
+export const MAX_COUNTER = 99999;
+const NODE = /^[A-Za-z0-9_-]{1,64}$/;
+const GRAMMAR = /^([0-9]{13})-([0-9]{5})-([A-Za-z0-9_-]{1,64})$/;
 
 export function format(ms, counter, node) {
+  if (!(Number.isInteger(ms) && ms >= 0 && ms <= MAX_MS && Number.isInteger(counter)
+        && counter >= 0 && counter <= MAX_COUNTER && NODE.test(node))) {
+    throw new RangeError(`outside the HLC grammar: ${ms}, ${counter}, ${node}`);
+  }
   return `${String(ms).padStart(13, "0")}-${String(counter).padStart(5, "0")}-${node}`;
 }
 
 export function parse(text) {
-  if (typeof text !== "string") throw new TypeError(`not an HLC timestamp: ${text}`);
-  const first = text.indexOf("-");
-  const second = first < 0 ? -1 : text.indexOf("-", first + 1);
-  if (second < 0) throw new TypeError(`not an HLC timestamp: ${text}`);
-  const ms = text.slice(0, first);
-  const counter = text.slice(first + 1, second);
-  if (!/^\d{13}$/.test(ms) || !/^\d{5}$/.test(counter)) {
-    throw new TypeError(`not an HLC timestamp: ${text}`);
-  }
-  return { ms: Number(ms), counter: Number(counter), node: text.slice(second + 1) };
+  const match = typeof text === "string" ? GRAMMAR.exec(text) : null;
+  if (!match) throw new TypeError(`not an HLC timestamp: ${text}`);
+  return { ms: Number(match[1]), counter: Number(match[2]), node: match[3] };
 }
 
 export function isValid(text) {
@@ -29,6 +32,11 @@ export function isValid(text) {
 export function clamp(text, nowMs) {
   const t = parse(text);
   return t.ms <= nowMs ? text : format(nowMs, t.counter, t.node);
+}
+
+/** The next {ms, counter}: past counter 99999, the next millisecond's first. */
+function after({ ms, counter }) {
+  return counter < MAX_COUNTER ? { ms, counter: counter + 1 } : { ms: ms + 1, counter: 0 };
 }
 
 /** One device's clock. `state` ({ms, counter}) is what the app persists between runs. */
@@ -42,8 +50,7 @@ export class Clock {
   /** A timestamp later than every one this clock issued or received. */
   tick() {
     const wall = Math.floor(this.now());
-    if (wall > this.last.ms) this.last = { ms: wall, counter: 0 };
-    else this.last = { ms: this.last.ms, counter: this.last.counter + 1 };
+    this.last = wall > this.last.ms ? { ms: wall, counter: 0 } : after(this.last);
     return format(this.last.ms, this.last.counter, this.node);
   }
 
