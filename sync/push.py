@@ -131,11 +131,24 @@ def _prefetch(changes, policy, mutations):
         row = rows.get(spec.name, {}).get(mutation["key"])
         source = row if row is not None else (mutation.get("fields") or {})
         customer_id = spec.customer_of(mutation["key"], source)
-        if isinstance(customer_id, str) and customer_id not in new_scopes:
+        if _bindable(customer_id) and customer_id not in new_scopes:
             asked = customers.setdefault(scope_key(spec.name), (spec.name, set()))
             asked[1].add(customer_id)
     for table_name, customer_ids in customers.values():
         warm(changes.session, table_name, customer_ids)
+
+
+def _bindable(value):
+    """Text every database can bind. A field's value is read here before its table's
+    validator has seen it (which refuses that one mutation): a NUL or a lone surrogate
+    in a customer id must not fail the whole push's query."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _client_last_id(conn, registry, policy, client_id, now):
