@@ -2,6 +2,7 @@
 seeded) and Debian's Chromium driven by Playwright. The server's log is printed when a
 test fails. See docs/testing.md."""
 
+import json
 import os
 import socket
 import sqlite3
@@ -66,6 +67,14 @@ class Server:
                           json={"schema_version": 1, "client_id": client_id, "mutations": numbered})
         r.raise_for_status()
         return r.json()
+
+    def delete(self, email, table, key, node="deskseed"):
+        """Delete as a device of ``email`` that saw the record as the server has it now
+        (its base is the record's field versions: no conflict unless edited since)."""
+        [(versions,)] = self.query(f"SELECT field_versions FROM {table} WHERE id = ?", key)
+        hlc = f"{int(time.time() * 1000):013d}-00000-{node}"
+        return self.push(email, [{"op": "delete", "table": table, "key": key, "hlc": hlc,
+                                  "base": json.loads(versions)}])
 
     def create_customer(self, email, name, **fields):
         key = str(uuid.uuid4())

@@ -228,8 +228,7 @@ def _edited_offline_while_deleted(server, phone, table, key, fields, edit):
     ctx.set_offline(True)
     page.evaluate("""async ([table, id, values]) => (await import('/static/js/store.js'))
         .save({ table, id, values })""", [table, key, edit])
-    server.push("manager@demo", [{"op": "delete", "table": table, "key": key,
-                                  "hlc": f"{int(time.time() * 1000):013d}-00000-mgrseed"}])
+    server.delete("manager@demo", table, key, node="mgrseed")
     ctx.set_offline(False)
     sync(page)
     page.get_by_test_id("nav-conflicts").click()
@@ -268,8 +267,7 @@ def test_a_re_creation_the_server_refuses_leaves_the_conflict_open(server, phone
         {"title": "Plant manager"})
     conflict_id = card.get_attribute("data-id")
     # Then its whole account goes: a re-created contact has no home.
-    server.push("manager@demo", [{"op": "delete", "table": "customers", "key": customer_id,
-                                  "hlc": f"{int(time.time() * 1000):013d}-00001-mgrseed"}])
+    server.delete("manager@demo", "customers", customer_id, node="mgrseed")
     card.locator("[data-testid=conflict-lost][data-field=title]").click()
     card.get_by_test_id("conflict-resolve").click()
     _sync_once(page)
