@@ -262,3 +262,29 @@ def _managers_of(session, user_ids):
 
 # The server acting for itself (retention, maintenance): audited as "system".
 SYSTEM = Access("system", "admin", None)
+
+
+def personal_viewers(session, customer_id, owner_id=None):
+    """Non-admin users who see ``customer_id``'s personal data (``PERSONAL_TABLES``):
+    its owner and the owner's managers, never those it is shared with nor their
+    managers (``customer_ids(personal=True)``). ``owner_id`` as for ``visible_users``."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return set()
+    owner = owner_id or customer.owner_id
+    return {owner} | _managers_of(session, {owner})
+
+
+def viewers(session, customer_id, owner_id=None):
+    """``(who sees the customer, who sees its personal data)``, non-admins: what
+    ``rescope`` compares, asked before a change of scope and after it."""
+    return (visible_users(session, customer_id, owner_id),
+            personal_viewers(session, customer_id, owner_id))
+
+
+def rescope(changes, customer_id, before, after):
+    """Phones hear that who sees ``customer_id`` changed from ``before`` to ``after``
+    (each from ``viewers``): who lost the customer evicts it, who keeps it but lost its
+    personal data evicts only that, and what someone gained is re-stamped for them."""
+    changes.rescope(customer_id, before[0], after[0],
+                    narrower=[(PERSONAL_TABLES, before[1], after[1])])

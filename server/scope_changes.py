@@ -4,8 +4,10 @@ Reassigning a customer, sharing or unsharing it, moving a rep to another team an
 changing a team's manager all change who may see some customers. Phones hold copies,
 so in the same transaction as the change (docs/sync-protocol.md, L4 and evictions):
 
-- every user who no longer sees a customer gets an ``evict`` for it;
-- a customer someone newly sees is re-stamped so its old records reach their phone;
+- every user who no longer sees a customer gets an ``evict`` for it, and one who still
+  sees it but no longer its personal data an ``evict`` of that data alone;
+- a customer someone newly sees is re-stamped so its old records reach their phone (its
+  personal data alone, for someone who newly sees only that);
 - a user whose role goes to or from admin (all customers, or only theirs) has their
   phones start again from 0 (``restart_phones``) instead of an event per customer.
 """
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from sync.engine import Rejected
 
 from . import records
-from .access import visible_users
+from .access import rescope, viewers
 from .extensions import db, sync_tables
 from .models import Customer, CustomerShare
 
@@ -29,12 +31,12 @@ def apply(access, customer_ids, change):
     try:
         with records.changeset(access) as changes:
             # Read "before" under the sync lock, so no concurrent change slips between.
-            before = {key: visible_users(db.session, key) for key in _live(customer_ids)}
+            before = {key: viewers(db.session, key) for key in _live(customer_ids)}
             result = change(changes)
             db.session.flush()
             db.session.expire_all()  # engine writes bypass the ORM's identity map
-            for key, viewers in before.items():
-                changes.rescope(key, viewers, visible_users(db.session, key))
+            for key, seen_before in before.items():
+                rescope(changes, key, seen_before, viewers(db.session, key))
     except Rejected as rejected:
         db.session.rollback()
         raise records.as_api_error(rejected) from None

@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, missing, validate
 from sync.engine import Registry, Rejected, TableSpec
 
 from . import models, promotions, schemas, storable
-from .access import visible_users
+from .access import rescope, viewers
 from .extensions import sync_tables
 
 # Long texts that are never overwritten on a conflict: both versions are kept.
@@ -141,13 +141,14 @@ ON_CREATE = {
 
 
 def _customer_reassigned(changes, key, before, applied):
-    """A new owner: phones that lose the customer evict it, new viewers get it all."""
+    """A new owner: phones that lose the customer (or its personal data) evict it, new
+    viewers get it all (a new owner who saw it through a share: its personal data)."""
     if before is None or "owner_id" not in applied:
         return
     changes.policy.forget_scope()
     session = changes.session
-    changes.rescope(key, visible_users(session, key, owner_id=before["owner_id"]),
-                    visible_users(session, key, owner_id=applied["owner_id"]))
+    rescope(changes, key, viewers(session, key, owner_id=before["owner_id"]),
+            viewers(session, key, owner_id=applied["owner_id"]))
 
 
 # What the access rules and hooks read of a row before a write, besides the fields

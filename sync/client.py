@@ -304,7 +304,21 @@ class SyncClient:
             self.db.execute("DELETE FROM records WHERE table_name = ? AND id = ?",
                             (change["table"], change["id"]))
         elif op == "evict":
-            self.db.execute("DELETE FROM records WHERE customer_id = ?", (change["customer_id"],))
+            self._evict(change["customer_id"], change.get("tables"))
+
+    def _evict(self, customer_id, tables=None):
+        """Drop a customer's records, or (``tables``) only those of these tables and the
+        conflicts about them: the user keeps the customer but not, say, its personal
+        data."""
+        if tables is None:
+            self.db.execute("DELETE FROM records WHERE customer_id = ?", (customer_id,))
+            return
+        names = json.dumps(list(tables))
+        self.db.execute(
+            "DELETE FROM records WHERE customer_id = ? AND (table_name IN "
+            "(SELECT value FROM json_each(?)) OR (table_name = 'conflicts' AND "
+            "json_extract(data, '$.table_name') IN (SELECT value FROM json_each(?))))",
+            (customer_id, names, names))
 
     def reset(self):
         """Forget the confirmed records (never the outbox) and download from scratch."""

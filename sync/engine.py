@@ -636,15 +636,19 @@ class ChangeSet:
                 self._tombstone(spec, child["id"], child, customer_id)
 
     # -- L4 and evictions ----------------------------------------------------------------
-    def restamp_customer(self, customer_id):
-        """Give every live record of a customer a new seq, so it reaches new viewers."""
+    def restamp_customer(self, customer_id, tables=None):
+        """Give every live record of a customer a new seq, so it reaches new viewers.
+        ``tables``: only the records of these tables (and the conflicts about them)."""
         for spec in self.registry.specs.values():
-            if spec.scope_column is None:
+            if spec.scope_column is None or (tables is not None and spec.name not in tables
+                                             and spec.about_column is None):
                 continue
             column = spec.table.c.id if spec.scope_column == "id" else spec.table.c.customer_id
-            rows = self.conn.execute(sa.select(*_key_columns(spec)).where(
-                column == customer_id, spec.table.c.deleted.is_(False))).mappings().all()
-            for row in rows:
+            query = sa.select(*_key_columns(spec)).where(
+                column == customer_id, spec.table.c.deleted.is_(False))
+            if tables is not None and spec.about_column is not None:
+                query = query.where(spec.table.c[spec.about_column].in_(sorted(tables)))
+            for row in self.conn.execute(query).mappings().all():
                 key, old_seq = row["id"], row["seq"]
                 seq = self.next_seq()
                 self._writes.update(spec, key, {"seq": seq})
@@ -653,18 +657,31 @@ class ChangeSet:
                     self._rows[spec.name, key] = {**cached, "seq": seq}
                 self._track(spec, key, customer_id, old_seq, seq, about=_about(spec, row))
 
-    def rescope(self, customer_id, viewers_before, viewers_after):
+    def rescope(self, customer_id, viewers_before, viewers_after, narrower=()):
         """The users who see a customer changed: those who lost it evict it from their
-        phones, and its records are re-stamped so those who gained it receive them."""
-        for user_id in sorted(viewers_before - viewers_after):
+        phones, and its records are re-stamped so those who gained it receive them.
+
+        ``narrower``: ``(tables, before, after)`` for tables fewer users see (personal
+        data). Who keeps the customer but loses those evicts only them; they alone are
+        re-stamped when someone gains only them."""
+        lost = viewers_before - viewers_after
+        for user_id in sorted(lost):
             self.evict(user_id, customer_id)
-        if viewers_after - viewers_before:
+        gained = viewers_after - viewers_before
+        for tables, before, after in narrower:
+            for user_id in sorted(before - after - lost):
+                self.evict(user_id, customer_id, tables)
+            if after - before and not gained:
+                self.restamp_customer(customer_id, tables)
+        if gained:
             self.restamp_customer(customer_id)
 
-    def evict(self, user_id, customer_id):
-        """Record that ``customer_id`` left ``user_id``'s scope: their phones drop it."""
+    def evict(self, user_id, customer_id, tables=None):
+        """Record that ``customer_id`` left ``user_id``'s scope (or only its ``tables``,
+        and the conflicts about them): their phones drop it."""
         self.conn.execute(sa.insert(self.registry.sync.scope_events).values(
-            seq=self.next_seq(), user_id=user_id, customer_id=customer_id))
+            seq=self.next_seq(), user_id=user_id, customer_id=customer_id,
+            tables=None if tables is None else ",".join(sorted(tables))))
 
 
 def _refuse_fields(spec, names):

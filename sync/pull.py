@@ -151,7 +151,7 @@ def _build_page(registry, policy, fresh, by_seq, by_row):
     find_evictions = sa.select(events.c.seq).where(
         *mine, events.c.seq <= sa.bindparam("page_head")).order_by(events.c.seq).limit(
         sa.bindparam("page_limit"))
-    read_evictions = sa.select(events.c.seq, events.c.customer_id).where(
+    read_evictions = sa.select(events.c.seq, events.c.customer_id, events.c.tables).where(
         *mine, events.c.seq <= sa.bindparam("page_end")).order_by(events.c.seq)
     return _Page(tables, find_evictions, read_evictions)
 
@@ -186,8 +186,15 @@ def _records(conn, spec, statement, params):
 
 
 def _evictions(conn, statement, params):
-    return [{"op": "evict", "customer_id": customer_id, "seq": seq}
-            for seq, customer_id in conn.execute(statement, params)]
+    """The user's scope events as ``evict`` changes; one that names ``tables`` drops only
+    the customer's records of those tables and the conflicts about them."""
+    changes = []
+    for seq, customer_id, tables in conn.execute(statement, params):
+        change = {"op": "evict", "customer_id": customer_id, "seq": seq}
+        if tables:
+            change["tables"] = tables.split(",")
+        changes.append(change)
+    return changes
 
 
 def scope_clause(registry, spec, policy, table, unindexed=False, by_row=False):

@@ -83,6 +83,9 @@ def define_sync_tables(metadata):
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("user_id", sa.String(36), nullable=False),
         sa.Column("customer_id", sa.String(36), nullable=False),
+        # Only these tables of it left U's scope (comma-separated; personal data when U
+        # keeps the customer but not its owner's rights). NULL: the whole customer.
+        sa.Column("tables", sa.String(200)),
         sa.Index("ix_scope_events_user_seq", "user_id", "seq"),
     )
     checksums = sa.Table(

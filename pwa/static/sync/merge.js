@@ -28,6 +28,15 @@ export function pageNeeds(changes) {
   return { keys: [...keys], evicted: [...evicted] };
 }
 
+/** Does an evict drop this row of its customer? All of them, or (`tables`, when the
+ *  user keeps the customer but not its personal data) those of these tables and the
+ *  conflicts about them. */
+export function evicts(change, key, row) {
+  if (!change.tables) return true;
+  const table = key.slice(0, key.indexOf("/"));
+  return change.tables.includes(table) || (table === "conflicts" && change.tables.includes(row.table_name));
+}
+
 /** Overlay pending outbox mutations ([{op, fields}], oldest first) on a row. */
 export function rebase(row, pending) {
   let out = row;
@@ -71,7 +80,7 @@ export function applyPage(snapshot, changes, pending, hashes, checksum) {
   for (const c of changes) {
     if (c.op === "evict") {
       for (const [key, row] of rows) {
-        if (row && row.customer_id === c.customer_id) drop(key);
+        if (row && row.customer_id === c.customer_id && evicts(c, key, row)) drop(key);
       }
     } else if (c.op === "del") {
       drop(keyOf(c.table, c.id));
