@@ -6,10 +6,11 @@
 const tokens = () => import("./db.js");
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
+    this.retryAfter = retryAfter; // seconds, from Retry-After (a 429 on sign-in)
   }
 }
 
@@ -25,7 +26,9 @@ async function send(path, { body, token, method = "POST" } = {}) {
   });
   let data = null;
   try { data = await response.json(); } catch { data = null; }
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) {
+    throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || null);
+  }
   return data;
 }
 

@@ -5,6 +5,7 @@ const STRINGS = {
     app: "Fieldbook", signIn: "Sign in", email: "Email", password: "Password",
     demoNote: "Demo mode only: admin@demo / manager@demo / rep1@demo / rep2@demo, password fieldbook-demo",
     loginFailed: "Sign-in failed", offlineLogin: "You are offline: signing in needs a connection.",
+    tryAgainIn: "Too many sign-in attempts: try again in {n} s.",
     accounts: "My accounts", tasks: "My tasks", conflicts: "Conflicts", settings: "Settings",
     search: "Search name, city, contact", allClasses: "All classes", anyMilestone: "Any milestone",
     notVisited30: "Not visited in 30 days", shown: "{n} of {total}", noAccounts: "No accounts match.",
@@ -65,6 +66,7 @@ const STRINGS = {
     app: "Fieldbook 外勤本", signIn: "登录", email: "邮箱", password: "密码",
     demoNote: "仅限演示模式:admin@demo / manager@demo / rep1@demo / rep2@demo,密码 fieldbook-demo",
     loginFailed: "登录失败", offlineLogin: "当前离线:登录需要网络连接。",
+    tryAgainIn: "登录尝试次数过多:请在 {n} 秒后重试。",
     accounts: "我的客户", tasks: "我的任务", conflicts: "冲突", settings: "设置",
     search: "搜索名称、城市、联系人", allClasses: "全部分类", anyMilestone: "全部里程碑",
     notVisited30: "30 天未拜访", shown: "{n} / {total}", noAccounts: "没有匹配的客户。",
@@ -149,6 +151,13 @@ export function t(key, params) {
   let s = STRINGS[lang()][key] ?? STRINGS.en[key] ?? key;
   if (params) for (const [k, v] of Object.entries(params)) s = s.replace(`{${k}}`, v);
   return s;
+}
+
+/** A refused sign-in, as the sign-in screens say it: after too many attempts (429) how
+ * long to wait, from the server's Retry-After, in the phone's language. */
+export function signInFailed(err) {
+  if (err.status === 429 && err.retryAfter) return t("tryAgainIn", { n: err.retryAfter });
+  return `${t("loginFailed")}: ${err.message}`;
 }
 
 /** Vocabularies from GET /api/v1/meta win over the bundled copy. */

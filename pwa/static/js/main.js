@@ -4,7 +4,7 @@
 
 import { html, render, useState, useEffect } from "../vendor/preact.js";
 import { login } from "./api.js";
-import { t, setLocale } from "./i18n.js";
+import { t, setLocale, signInFailed } from "./i18n.js";
 import { readSession } from "./session.js";
 
 function Login({ onDone, parked = [] }) {
@@ -30,7 +30,7 @@ function Login({ onDone, parked = [] }) {
       const session = await login(email.trim(), password);
       await onDone(session, await app);
     } catch (err) {
-      setError(err.status ? `${t("loginFailed")}: ${err.message}` : t("offlineLogin"));
+      setError(err.status ? signInFailed(err) : t("offlineLogin"));
     } finally { setBusy(false); }
   };
   return html`<main class="login">

@@ -4,7 +4,7 @@
 
 import { html, useState } from "../vendor/preact.js";
 import { login } from "./api.js";
-import { t } from "./i18n.js";
+import { t, signInFailed } from "./i18n.js";
 
 export function Reauth({ user, onSignedIn }) {
   const [password, setPassword] = useState("");
@@ -19,7 +19,7 @@ export function Reauth({ user, onSignedIn }) {
       await onSignedIn(session);
       setPassword("");
     } catch (err) {
-      setError(err.status ? `${t("loginFailed")}: ${err.message}` : !navigator.onLine ? t("offlineLogin") : String(err.message || err));
+      setError(err.status ? signInFailed(err) : !navigator.onLine ? t("offlineLogin") : String(err.message || err));
     } finally { setBusy(false); }
   };
   return html`<form class="reauth card" onSubmit=${submit} data-testid="reauth-form" novalidate>
