@@ -151,8 +151,8 @@ def _unstorable_in_body(view):
         return None  # not JSON: the parser answers 400 in its turn
     body = getattr(view, "text_for_the_door", lambda whole: whole)(body)
     if isinstance(body, dict):
-        return storable.problems(body, text_only=True)
-    why = storable.problem(body, text_only=True)
+        return storable.problems(body, dates_and_numbers=False)
+    why = storable.problem(body, dates_and_numbers=False)
     return {"_schema": [why]} if why is not None else None
 
 

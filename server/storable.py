@@ -19,7 +19,6 @@ outbox. So these are refused before any write, with a field error:
 checked like any other.
 """
 
-import re
 from datetime import UTC, date, datetime
 
 FIRST_DAY = date(1900, 1, 1)
@@ -30,15 +29,22 @@ TEXT_PROBLEM = ("Cannot be stored: contains a NUL character or an unpaired UTF-1
 DATE_PROBLEM = f"A date from {FIRST_DAY} to {LAST_DAY} (in UTC)."
 NUMBER_PROBLEM = "A number too large to store."
 
-# In a str decoded from JSON a surrogate is always unpaired: a pair decodes to the one
-# character it encodes.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT64 = range(-(2**63), 2**63)
 
 
 def storable_text(value):
     """True unless ``value`` has a NUL or an unpaired surrogate."""
-    return "\x00" not in value and (value.isascii() or _SURROGATE.search(value) is None)
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        # Only a surrogate fails to encode (in a str decoded from JSON it is always an
+        # unpaired one: a pair decodes to the one character it encodes).
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def storable_day(value):
@@ -52,21 +58,24 @@ def storable_day(value):
     return FIRST_DAY <= value <= LAST_DAY
 
 
-def problem(value, text_only=False):
+def problem(value, text=True, dates_and_numbers=True):
     """Why ``value`` (text, a date, a number, or lists and dicts of them, keys too)
-    cannot be stored, or None when it can; ``text_only`` looks at the texts alone."""
+    cannot be stored, or None when it can; looking at its texts, its dates and numbers,
+    or both."""
+    if type(value) is str:  # most values: no walk
+        return None if not text or storable_text(value) else TEXT_PROBLEM
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if not storable_text(item):
+            if text and not storable_text(item):
                 return TEXT_PROBLEM
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
-        elif text_only:
+        elif not dates_and_numbers:
             continue
         elif isinstance(item, date):
             if not storable_day(item):
@@ -76,15 +85,15 @@ def problem(value, text_only=False):
     return None
 
 
-def problems(values, text_only=False):
+def problems(values, text=True, dates_and_numbers=True):
     """``{name: [why]}`` for each entry of the dict ``values`` that cannot be stored (a
     name that cannot be stored is refused under ``_schema``, as it cannot be shown)."""
     errors = {}
     for name, value in values.items():
-        if isinstance(name, str) and not storable_text(name):
+        if text and isinstance(name, str) and not storable_text(name):
             errors["_schema"] = [TEXT_PROBLEM]
             continue
-        why = problem(value, text_only)
+        why = problem(value, text, dates_and_numbers)
         if why is not None:
             errors[name] = [why]
     return errors

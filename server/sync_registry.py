@@ -74,16 +74,16 @@ def _validator(schema_class):
         # record alone (a push's other mutations go on), not by the insert, a 500: text
         # before the schema (whose errors would quote a dict's bad key, and are stored
         # with the push's results), dates and numbers as the schema made them.
-        _refuse_unstorable(values, text_only=True)
+        _refuse_unstorable(values, dates_and_numbers=False)
         loaded = load(values, creating)
-        _refuse_unstorable(loaded)
+        _refuse_unstorable(loaded, text=False)
         return loaded
 
     return validate
 
 
-def _refuse_unstorable(values, text_only=False):
-    unstorable = storable.problems(values, text_only)
+def _refuse_unstorable(values, **looking_at):
+    unstorable = storable.problems(values, **looking_at)
     if unstorable:
         raise Rejected("invalid", "Invalid fields", unstorable)
 

@@ -111,7 +111,7 @@ def _assert_answers_as_load(schema_class, validate, fields, creating):
     Rejected with its error messages; text no database stores is refused before the
     load, whatever the field (server/storable.py)."""
     try:
-        unstorable = storable.problems(fields, text_only=True)
+        unstorable = storable.problems(fields, dates_and_numbers=False)
         if unstorable:
             raise ValidationError(unstorable)
         expected = schema_class().load(dict(fields), partial=not creating)
