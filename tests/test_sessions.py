@@ -119,10 +119,7 @@ def test_a_bad_session_lifetime_stops_the_start(monkeypatch, value):
 
 
 # -- reuse ------------------------------------------------------------------------------
-def test_reuse_after_the_grace_ends_the_session(client, auth, org, later, caplog,
-                                               monkeypatch):
-    # Alembic's fileConfig (tests/test_migrations.py) disables the loggers that exist.
-    monkeypatch.setattr(logging.getLogger("server.tokens"), "disabled", False)
+def test_reuse_after_the_grace_ends_the_session(client, auth, org, later, caplog):
     first = auth.login(org.rep1)
     pair = _rotated(client, first["refresh_token"])
     later(121)
