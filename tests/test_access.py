@@ -225,11 +225,16 @@ def test_deals_are_handed_on_by_the_same_rule_as_customers(client, auth, org, wo
     assert hand(rep1, org.rep1.id).status_code == 200  # naming the owner it has: no change
     assert_error(hand(manager, org.rep_b.id), 403)
     assert_error(hand(manager, new_id()), 422)
+    # Nobody is given a deal on an account they cannot open: share it first.
+    assert_error(hand(manager, org.rep2.id), 422)
+    client.post(f"{API}/customers/{key}/shares", headers=rep1, json={"user_id": org.rep2.id})
     assert hand(manager, org.rep2.id).get_json()["owner_id"] == org.rep2.id
     assert_error(hand(admin, new_id()), 422)
+    assert_error(hand(admin, org.rep_b.id), 422)
+    client.post(f"{API}/customers/{key}/shares", headers=rep1, json={"user_id": org.rep_b.id})
     assert hand(admin, org.rep_b.id).get_json()["owner_id"] == org.rep_b.id
+    assert hand(admin, org.rep1.id).get_json()["owner_id"] == org.rep1.id
     # A rep at a customer shared with them cannot take the deal over either.
-    client.post(f"{API}/customers/{key}/shares", headers=rep1, json={"user_id": org.rep2.id})
     rep2 = auth.headers(org.rep2)
     assert client.get(f"{API}/opportunities/{deal}", headers=rep2).status_code == 200
     assert_error(client.patch(f"{API}/opportunities/{deal}", headers=rep2,
