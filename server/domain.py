@@ -98,6 +98,12 @@ ACTIVITY_TYPES = {
     "business_event": ("Business event", "商务活动"),
     "site_visit": ("Site visit", "参观考察"),
 }
+# A visit plan (拜访计划): planned, then done when a visit is logged from it, or cancelled.
+PLAN_STATUSES = {
+    "planned": ("Planned", "已计划"),
+    "done": ("Done", "已完成"),
+    "cancelled": ("Cancelled", "已取消"),
+}
 # Company rule for gifts, in the visit's currency: a larger value is refused.
 GIFT_VALUE_CAP = 2000
 
@@ -146,6 +152,7 @@ VOCABULARIES = {
     "contact_levels": CONTACT_LEVELS,
     "stances": STANCES,
     "activity_types": ACTIVITY_TYPES,
+    "plan_statuses": PLAN_STATUSES,
     "buying_stages": BUYING_STAGES,
     "opportunity_statuses": OPPORTUNITY_STATUSES,
     "lost_reasons": LOST_REASONS,

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, missing, validate
 
 from sync.engine import Registry, Rejected, TableSpec
 
-from . import models, promotions, schemas, storable
+from . import models, promotions, schemas, storable, visit_plans
 from .access import rescope, viewers
 from .extensions import sync_tables
 
@@ -15,6 +15,7 @@ TEXT_MERGE = {
     "customers": {"notes"},
     "contacts": {"notes"},
     "visits": {"notes", "outcome", "purpose"},
+    "visit_plans": {"purpose"},
     "opportunities": {"notes"},
 }
 
@@ -30,6 +31,7 @@ SYNCED = [
     ("stages", models.Stage, schemas.StageSchema, None),
     ("conflicts", models.Conflict, schemas.ConflictSchema, "customer_id"),
     ("promotions", models.Promotion, schemas.PromotionSchema, "customer_id"),
+    ("visit_plans", models.VisitPlan, schemas.VisitPlanSchema, "customer_id"),
 ]
 
 ENGINE_COLUMNS = {"id", "seq", "field_versions", "deleted", "created_at", "updated_at",
@@ -137,6 +139,7 @@ ON_CREATE = {
     "visits": _owner_defaults("author_id"),
     "tasks": _owner_defaults("assignee_id"),
     "promotions": promotions.on_create,
+    "visit_plans": visit_plans.on_create,
 }
 
 
@@ -154,12 +157,17 @@ def _customer_reassigned(changes, key, before, applied):
 # What the access rules and hooks read of a row before a write, besides the fields
 # written (server/access.py checks owners; promotions.py reads the whole request).
 ROW_READS = {"customers": frozenset({"owner_id"}), "opportunities": frozenset({"owner_id"}),
-             "promotions": None}
+             "promotions": None, "visit_plans": frozenset({"rep_id"})}
 
 # Stage promotions: requests and decisions re-validated on arrival; an approval moves the
 # opportunity in the same ChangeSet (server/promotions.py).
-BEFORE_WRITE = {"promotions": promotions.before_write}
-AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after_write}
+# Visit plans: who plans for whom; a visit logged from a plan marks it done
+# (server/visit_plans.py).
+BEFORE_WRITE = {"promotions": promotions.before_write,
+                "visit_plans": visit_plans.plan_before_write,
+                "visits": visit_plans.visit_before_write}
+AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after_write,
+               "visits": visit_plans.visit_after_write}
 
 
 def _spec(name, model, schema_class, scope_column):

@@ -26,6 +26,10 @@ EDITS = {"customers": {"city": "Hacked"}, "competitors": {"product": "Hacked"},
 NEW = {"competitors": {"competitor": "Rival"}, "contacts": {"name": "Plant"},
        "opportunities": {"name": "Boilers"}, "tasks": {"what": "Call back"},
        "visits": {"type": "customer_visit", "occurred_at": "2026-11-01T10:00:00Z"}}
+# Visit plans (tests/test_visit_plans.py).
+COLLECTIONS["visit_plans"] = "visit-plans"
+EDITS["visit_plans"] = {"purpose": "Hacked"}
+NEW["visit_plans"] = {"type": "customer_visit", "planned_at": "2026-11-01T10:00:00Z"}
 
 
 def test_every_writable_table_is_walked():
@@ -56,7 +60,9 @@ def team_b_account(client, auth, org):
     assert promotion.status_code == 201, promotion.get_json()
     rows["promotions"] = promotion.get_json()["id"]
     deleted = {}
-    for table in ("contacts", "opportunities", "visits", "tasks", "competitors"):
+    rows["visit_plans"] = client.post(f"{API}/visit-plans", headers=headers, json={
+        "customer_id": cust["id"], **NEW["visit_plans"]}).get_json()["id"]
+    for table in ("contacts", "opportunities", "visits", "tasks", "competitors", "visit_plans"):
         body = {"customer_id": cust["id"], **NEW[table]}
         key = client.post(f"{API}/{COLLECTIONS[table]}", headers=headers,
                           json=body).get_json()["id"]

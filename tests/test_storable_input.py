@@ -107,6 +107,9 @@ def records(client, auth, org):
         "opportunities": opportunity(client, rep, account["id"]),
         "visits": visit(client, rep, account["id"]),
         "tasks": task(client, rep, account["id"]),
+        "visit_plans": client.post(f"{API}/visit-plans", headers=rep, json={
+            "customer_id": account["id"], "type": "customer_visit",
+            "planned_at": "2026-11-01T10:00:00Z"}).get_json(),
     }
     stage = client.post(f"{API}/stages", headers=auth.headers(org.admin), json=STAGE)
     assert stage.status_code == 201, stage.get_json()

@@ -13,13 +13,15 @@ from . import (
     stages,
     sync,
     users,
+    visit_plans,
 )
 
 API_BLUEPRINTS = [auth.bp, meta.bp, sync.bp,
                   customers.bp, customers.competitors_bp, contacts.bp, contacts.personal_bp,
                   opportunities.bp, activities.visits_bp, activities.tasks_bp,
                   stages.bp, stages.conflicts_bp, users.users_bp, users.teams_bp, audit.bp,
-                  promotions.bp, promotions.history_bp, pipeline.bp, pipeline.targets_bp]
+                  promotions.bp, promotions.history_bp, pipeline.bp, pipeline.targets_bp,
+                  visit_plans.bp]
 
 
 def register_all(app, openapi):

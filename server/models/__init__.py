@@ -17,10 +17,11 @@ from .target import Target
 from .throttle import LoginThrottle, RateLimitCounter
 from .user import AuthSession, RevokedToken, Team, User
 from .visit import Task, Visit
+from .visit_plan import VisitPlan
 
 __all__ = [
     "AuthSession", "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base",
     "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare",
     "LoginThrottle", "Opportunity", "Promotion", "RateLimitCounter", "RevokedToken", "Stage",
-    "Synced", "Target", "Task", "Team", "User", "Visit", "new_id", "utcnow",
+    "Synced", "Target", "Task", "Team", "User", "Visit", "VisitPlan", "new_id", "utcnow",
 ]

@@ -14,6 +14,8 @@ class Visit(Synced, Base):
 
     customer_id: Mapped[str] = customer_fk()
     opportunity_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # The visit plan this visit carried out (server/visit_plans.py marks it done).
+    plan_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     author_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("users.id"), index=True)
     type: Mapped[str] = mapped_column(sa.String(24))
     contact_ids: Mapped[list] = mapped_column(default=list)

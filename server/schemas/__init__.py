@@ -8,7 +8,8 @@ from .promotion import PromotionSchema
 from .stage import StageSchema
 from .target import TargetSchema
 from .visit import TaskSchema, VisitSchema
+from .visit_plan import VisitPlanSchema
 
 __all__ = ["CompetitorSchema", "ConflictSchema", "ContactPersonalSchema", "ContactSchema",
            "CustomerSchema", "OpportunitySchema", "PromotionSchema", "StageSchema", "TargetSchema",
-           "TaskSchema", "VisitSchema"]
+           "TaskSchema", "VisitPlanSchema", "VisitSchema"]

@@ -9,6 +9,7 @@ from .common import SyncedSchema, choice, currency, money, text, uuid_ref
 class VisitSchema(SyncedSchema):
     customer_id = uuid_ref(required=True)
     opportunity_id = uuid_ref(allow_none=True)
+    plan_id = uuid_ref(allow_none=True)
     author_id = fields.String(dump_only=True)
     type = choice(ACTIVITY_TYPES, required=True)
     contact_ids = fields.List(uuid_ref(), validate=validate.Length(max=50))
