@@ -23,6 +23,9 @@ const SCREENS = {
   settings: () => import("./screens/settings.js"),
   promotions: () => import("./screens/promotions.js"),
   pipeline: () => import("./screens/pipeline.js"),
+  today: () => import("./screens/today.js"),
+  week: () => import("./screens/week.js"),
+  plan: () => import("./screens/plan.js"),
 };
 
 /** "#/c/<id>/visit" -> {screen: "visit", params: {id}} */
@@ -30,8 +33,10 @@ export function route(hash) {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "c" && parts[1]) {
     const sub = { chain: "chain", visit: "visit", opps: "opportunities" }[parts[2]] || "customer";
-    return { screen: sub, params: { id: parts[1], opp: parts[3] } };
+    return { screen: sub, params: { id: parts[1], opp: parts[3], plan: sub === "visit" ? parts[3] : undefined } };
   }
+  // #/today, #/week[/<monday>], #/plan/<id or "new">[/<customer id>]
+  if (["today", "week", "plan"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1], customer: parts[2] } };
   if (["tasks", "conflicts", "settings", "promotions", "pipeline"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
   return { screen: "accounts", params: {} };
 }
@@ -127,6 +132,7 @@ function Nav({ screen, user }) {
       badge ? html` <b class="count" data-testid=${testid} data-count=${badge}>${badge}</b>` : ""}</a>`;
   return html`<nav class="tabbar" aria-label="Main">
     ${item("#/", "accounts", "accounts", "☰")}
+    ${item("#/today", "today", "today", "◷")}
     ${item("#/tasks", "tasks", "tasks", "✓")}
     ${["manager", "admin"].includes(user?.role) && item("#/promotions", "promotions", "inbox", "✉", awaiting, "promotion-badge")}
     ${item("#/pipeline", "pipeline", "pipeline", "▽")}

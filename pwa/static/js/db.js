@@ -10,6 +10,9 @@ import { DB_NAME } from "./session.js";
 
 export { DB_NAME };
 let handle = null;
+// The synced tables version 1 declared; tables added since are declared by their version.
+const V1_TABLES = ["customers", "competitors", "contacts", "contact_personal", "opportunities",
+  "visits", "tasks", "stages", "conflicts", "promotions"];
 
 export function db() {
   if (!handle) {
@@ -21,7 +24,7 @@ export function db() {
       meta: "key",
       drafts: "key",
     };
-    for (const t of SYNCED_TABLES) if (!schema[t]) schema[t] = "id, customer_id";
+    for (const t of V1_TABLES) if (!schema[t]) schema[t] = "id, customer_id";
     handle.version(1).stores(schema);
     // v2: the refused changes move from a capped list in meta to their own table.
     handle.version(2).stores({ setaside: "++sid, [table+key]", parked: "user_id" }).upgrade(async (tx) => {
@@ -29,6 +32,8 @@ export function db() {
       for (const r of old.reverse()) await tx.table("setaside").add(refusedEntry(r));
       await tx.table("meta").delete("rejected");
     });
+    // v3: visit plans (screens/today.js, week.js), read by day.
+    handle.version(3).stores({ visit_plans: "id, customer_id, planned_at" });
   }
   return handle;
 }

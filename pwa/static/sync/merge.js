@@ -13,6 +13,7 @@ import { add, subtract } from "./checksum.js";
 export const SYNCED_TABLES = [
   "customers", "competitors", "contacts", "contact_personal", "opportunities",
   "visits", "tasks", "stages", "conflicts", "promotions",
+  "visit_plans",
 ];
 
 export const keyOf = (table, id) => `${table}/${id}`;

@@ -8,6 +8,7 @@ import { get, ofCustomer, save, drafts, newId } from "../store.js";
 import { t } from "../i18n.js";
 import { Field, Header, go, localNow } from "../ui.js";
 import { GIFT_VALUE_CAP, VOCAB } from "../vocab.js";
+import { planDone, visitFromPlan } from "../plans.js";
 
 const blankAction = () => ({ key: newId(), what: "", who: "", due_date: "", checkpoint: "" });
 const blank = () => ({
@@ -16,8 +17,14 @@ const blank = () => ({
   gift_value: "", actions: [],
 });
 
-export default function Visit({ id: customerId, user }) {
-  const key = `visit:${customerId}`;
+/** A new visit's form prefilled from a planned visit of this customer (#/c/<id>/visit/<plan>). */
+async function fromPlan(planId, customerId) {
+  const plan = planId ? await get("visit_plans", planId) : null;
+  return plan && plan.customer_id === customerId ? { ...blank(), ...visitFromPlan(plan) } : null;
+}
+
+export default function Visit({ id: customerId, plan: planId, user }) {
+  const key = planId ? `visit:${customerId}:${planId}` : `visit:${customerId}`;
   const [form, setForm] = useState(null);
   const [ctx, setCtx] = useState(null);
   const [error, setError] = useState(null);
@@ -26,9 +33,9 @@ export default function Visit({ id: customerId, user }) {
       const [customer, contacts, opps] = await Promise.all([get("customers", customerId),
         ofCustomer("contacts", customerId), ofCustomer("opportunities", customerId)]);
       setCtx({ customer, contacts, opps: opps.filter((o) => (o.status || "open") === "open") });
-      setForm((await drafts.get(key)) || blank());
+      setForm((await drafts.get(key)) || (await fromPlan(planId, customerId)) || blank());
     })();
-  }, [customerId]);
+  }, [customerId, planId]);
   if (!form || !ctx) return html`<p class="muted pad">${t("loading")}</p>`;
 
   const update = (patch) => {
@@ -53,25 +60,27 @@ export default function Visit({ id: customerId, user }) {
       contact_ids: form.contact_ids, occurred_at: new Date(form.occurred_at || Date.now()).toISOString(),
       duration_minutes: Number(form.duration_minutes || 0), purpose: form.purpose, notes: form.notes,
       outcome: form.outcome, cost_amount: Number(form.cost_amount || 0), cost_currency: form.cost_currency || "CNY",
-      gift_value: gift,
+      gift_value: gift, ...(form.plan_id ? { plan_id: form.plan_id } : {}),
     };
     const tasks = form.actions.filter((a) => a.what.trim()).map((a) => ({
       table: "tasks", id: a.key, values: {
         customer_id: customerId, visit_id: form.id, assignee_id: user.id, what: a.what, who: a.who,
         due_date: a.due_date || null, checkpoint: a.checkpoint, done: false } }));
     try {
-      await save([{ table: "visits", id: form.id, values: visit }, ...tasks]);
+      // Logged from a plan: the plan is done in the same transaction.
+      await save([{ table: "visits", id: form.id, values: visit }, ...tasks,
+        ...(form.plan_id ? [planDone(form.plan_id, form.id)] : [])]);
     } catch (err) {
       // Nothing was kept (one transaction): the form stays as typed, with the reason.
       setError(err.name === "StorageFull" ? t("storageFull") : String(err.message || err));
       return;
     }
     await drafts.drop(key);
-    go(`#/c/${encodeURIComponent(customerId)}`);
+    go(form.plan_id ? "#/today" : `#/c/${encodeURIComponent(customerId)}`);
   };
   const discard = async () => { await drafts.drop(key); go(`#/c/${encodeURIComponent(customerId)}`); };
 
-  return html`<form class="visit" onSubmit=${submit} data-testid="visit-form" novalidate>
+  return html`<form class="visit" onSubmit=${submit} data-testid="visit-form" data-plan-id=${form.plan_id || ""} novalidate>
     <${Header} title=${`${t("logVisit")}: ${ctx.customer?.name || ""}`} back=${`#/c/${encodeURIComponent(customerId)}`} />
     <p class="muted small" data-testid="draft-note">${t("draftKept")}</p>
     <${Field} name="type" label=${t("visitType")} kind="select" vocab="activity_types" testid="visit-type"
