@@ -99,13 +99,19 @@ class HostilePhone:
                  else self.arena["foreign_customer"], "@fresh": new_id()}
         return names.get(value, value) if isinstance(value, str) else value
 
-    def key(self, drawn, twin):
-        table, kind = drawn["table"], drawn["kind"]
-        if kind in FOREIGN_KINDS and twin:
-            return new_id()
+    def existing_key(self, drawn):
+        """The drawn kind's record of the drawn table, if the arena has one."""
         keys = {"own": self.arena["own"], "foreign": self.arena["live"],
-                "foreign_deleted": self.arena["deleted"]}.get(kind, {})
-        return keys.get(table) or new_id()
+                "foreign_deleted": self.arena["deleted"]}.get(drawn["kind"], {})
+        return keys.get(drawn["table"])
+
+    def aims_abroad(self, drawn):
+        return drawn["kind"] in FOREIGN_KINDS and self.existing_key(drawn) is not None
+
+    def key(self, drawn, twin):
+        if twin:
+            return new_id()
+        return self.existing_key(drawn) or new_id()
 
     def mutation(self, drawn, twin=False):
         body = {"id": self.next_id, "op": drawn["op"], "table": drawn["table"],
@@ -186,7 +192,7 @@ def run_hostile_pushes(client, arena, batches):
         sent, twins = [], []
         for drawn in batch:
             sent.append(phone.mutation(drawn))
-            if drawn["kind"] in FOREIGN_KINDS:
+            if phone.aims_abroad(drawn):
                 twins.append((len(sent) - 1, len(sent)))
                 sent.append(phone.mutation(drawn, twin=True))
         results = phone.push(sent)
