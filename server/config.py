@@ -1,5 +1,6 @@
 """Settings: defaults here, then the environment, then a test mapping (see create_app)."""
 
+import math
 import os
 from datetime import timedelta
 
@@ -9,6 +10,10 @@ DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 # A sign-in lasts this long after its last refresh: a month offline and more.
 SESSION_DAYS = 45
 MAX_SESSION_DAYS = 365
+
+# A check-in farther than this from its customer's recorded location is flagged "far".
+CHECKIN_FAR_METERS = 500
+MAX_FAR_METERS = 100_000
 
 
 class ConfigurationError(ValueError):
@@ -43,7 +48,21 @@ def from_environment():
     if env.get("FIELDBOOK_SESSION_DAYS", "").strip():
         settings["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(
             days=_session_days(env["FIELDBOOK_SESSION_DAYS"]))
+    if env.get("FIELDBOOK_CHECKIN_FAR_METERS", "").strip():
+        settings["CHECKIN_FAR_METERS"] = _far_meters(env["FIELDBOOK_CHECKIN_FAR_METERS"])
     return settings
+
+
+def _far_meters(value):
+    try:
+        meters = float(value.strip())
+    except ValueError:
+        meters = math.nan
+    if not 0 < meters <= MAX_FAR_METERS:  # also false for NaN
+        raise ConfigurationError(
+            f"FIELDBOOK_CHECKIN_FAR_METERS must be a distance in metres from 1 to "
+            f"{MAX_FAR_METERS}, not {value!r}")
+    return meters
 
 
 DEFAULTS = {
@@ -70,4 +89,6 @@ DEFAULTS = {
     "LOGIN_MAX_DELAY_SECONDS": 300,
     "LOGIN_FAILURES_FORGOTTEN_AFTER": 3600,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # FIELDBOOK_CHECKIN_FAR_METERS overrides; phones read it from /api/v1/meta.
+    "CHECKIN_FAR_METERS": CHECKIN_FAR_METERS,
 }

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, missing, validate
 
 from sync.engine import Registry, Rejected, TableSpec
 
-from . import models, promotions, schemas, storable, visit_plans
+from . import check_ins, models, promotions, schemas, storable, visit_plans
 from .access import rescope, viewers
 from .extensions import sync_tables
 
@@ -31,6 +31,7 @@ SYNCED = [
     ("stages", models.Stage, schemas.StageSchema, None),
     ("conflicts", models.Conflict, schemas.ConflictSchema, "customer_id"),
     ("promotions", models.Promotion, schemas.PromotionSchema, "customer_id"),
+    ("check_ins", models.CheckIn, schemas.CheckInSchema, "customer_id"),
     ("visit_plans", models.VisitPlan, schemas.VisitPlanSchema, "customer_id"),
 ]
 
@@ -139,6 +140,7 @@ ON_CREATE = {
     "visits": _owner_defaults("author_id"),
     "tasks": _owner_defaults("assignee_id"),
     "promotions": promotions.on_create,
+    "check_ins": check_ins.on_create,
     "visit_plans": visit_plans.on_create,
 }
 
@@ -163,7 +165,10 @@ ROW_READS = {"customers": frozenset({"owner_id"}), "opportunities": frozenset({"
 # opportunity in the same ChangeSet (server/promotions.py).
 # Visit plans: who plans for whom; a visit logged from a plan marks it done
 # (server/visit_plans.py).
+# Check-ins: created, never changed; arrival time and distance are the server's
+# (server/check_ins.py).
 BEFORE_WRITE = {"promotions": promotions.before_write,
+                "check_ins": check_ins.before_write,
                 "visit_plans": visit_plans.plan_before_write,
                 "visits": visit_plans.visit_before_write}
 AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after_write,
@@ -188,8 +193,9 @@ def _spec(name, model, schema_class, scope_column):
         about_column="table_name" if name == "conflicts" else None,
         creatable=name != "conflicts",
         required=frozenset(f.data_key or key for key, f in load_fields.items() if f.required),
-        # A promotion request is withdrawn, not erased: its history must stay.
-        deletable=name not in ("conflicts", "promotions"),
+        # A promotion request is withdrawn, not erased: its history must stay; a
+        # check-in is the record of a visit that happened.
+        deletable=name not in ("conflicts", "promotions", "check_ins"),
         row_reads=ROW_READS.get(name, frozenset()))
 
 

@@ -32,6 +32,13 @@ EDITS["visit_plans"] = {"purpose": "Hacked"}
 NEW["visit_plans"] = {"type": "customer_visit", "planned_at": "2026-11-01T10:00:00Z"}
 
 
+# Check-ins (tests/test_check_ins.py): created, never changed, never deleted.
+COLLECTIONS["check_ins"] = "check-ins"
+EDITS["check_ins"] = {"kind": "out"}
+NEW["check_ins"] = {"kind": "in", "device_at": "2026-11-01T10:00:00Z",
+                    "no_position_reason": "denied"}
+
+
 def test_every_writable_table_is_walked():
     """The walks below cover every table a device may write (a new synced table must
     join them)."""
@@ -59,6 +66,8 @@ def team_b_account(client, auth, org):
         "to_milestone": 2, "criteria_met": [0, 1, 2]})
     assert promotion.status_code == 201, promotion.get_json()
     rows["promotions"] = promotion.get_json()["id"]
+    rows["check_ins"] = client.post(f"{API}/check-ins", headers=headers, json={
+        "customer_id": cust["id"], **NEW["check_ins"]}).get_json()["id"]
     deleted = {}
     rows["visit_plans"] = client.post(f"{API}/visit-plans", headers=headers, json={
         "customer_id": cust["id"], **NEW["visit_plans"]}).get_json()["id"]

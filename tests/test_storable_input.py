@@ -110,6 +110,9 @@ def records(client, auth, org):
         "visit_plans": client.post(f"{API}/visit-plans", headers=rep, json={
             "customer_id": account["id"], "type": "customer_visit",
             "planned_at": "2026-11-01T10:00:00Z"}).get_json(),
+        "check_ins": client.post(f"{API}/check-ins", headers=rep, json={
+            "customer_id": account["id"], "kind": "in", "device_at": "2026-11-01T10:00:00Z",
+            "no_position_reason": "denied"}).get_json(),
     }
     stage = client.post(f"{API}/stages", headers=auth.headers(org.admin), json=STAGE)
     assert stage.status_code == 201, stage.get_json()

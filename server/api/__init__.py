@@ -4,6 +4,7 @@ from . import (
     activities,
     audit,
     auth,
+    check_ins,
     contacts,
     customers,
     meta,
@@ -21,7 +22,7 @@ API_BLUEPRINTS = [auth.bp, meta.bp, sync.bp,
                   opportunities.bp, activities.visits_bp, activities.tasks_bp,
                   stages.bp, stages.conflicts_bp, users.users_bp, users.teams_bp, audit.bp,
                   promotions.bp, promotions.history_bp, pipeline.bp, pipeline.targets_bp,
-                  visit_plans.bp]
+                  visit_plans.bp, check_ins.bp]
 
 
 def register_all(app, openapi):

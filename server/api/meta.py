@@ -21,6 +21,9 @@ def meta():
         "strategy_matrix": [{"potential_profit": p, "payback_period": b, "strategy": s}
                             for (p, b), s in STRATEGY_MATRIX.items()],
         "gift_value_cap": GIFT_VALUE_CAP,
+        # Past this distance from the customer a check-in is flagged far (the phone's
+        # own warning uses it unless the rep set another in settings).
+        "checkin_far_meters": current_app.config["CHECKIN_FAR_METERS"],
         # The login screen shows the demo credentials only when this is true.
         "demo": current_app.config["DEMO_MODE"],
     }

@@ -1,6 +1,7 @@
 """All models, importable from one place: ``from server.models import Customer``."""
 
 from .base import Base, Synced, new_id, utcnow
+from .check_in import CheckIn
 from .conflict import Conflict
 from .contact import PERSONAL_FIELDS, Contact, ContactPersonal
 from .customer import (
@@ -21,6 +22,7 @@ from .visit_plan import VisitPlan
 
 __all__ = [
     "AuthSession", "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base",
+    "CheckIn",
     "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare",
     "LoginThrottle", "Opportunity", "Promotion", "RateLimitCounter", "RevokedToken", "Stage",
     "Synced", "Target", "Task", "Team", "User", "Visit", "VisitPlan", "new_id", "utcnow",

@@ -31,6 +31,9 @@ class Customer(Synced, Base):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     city: Mapped[str] = mapped_column(sa.String(100), default="")
     address: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Where the customer is (WGS84 degrees): typed, or set from a check-in there.
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -1,5 +1,6 @@
 """marshmallow schemas, one module per resource; shared by the REST API and the sync engine."""
 
+from .check_in import CheckInSchema
 from .conflict import ConflictSchema
 from .contact import ContactPersonalSchema, ContactSchema
 from .customer import CompetitorSchema, CustomerSchema
@@ -10,6 +11,7 @@ from .target import TargetSchema
 from .visit import TaskSchema, VisitSchema
 from .visit_plan import VisitPlanSchema
 
-__all__ = ["CompetitorSchema", "ConflictSchema", "ContactPersonalSchema", "ContactSchema",
+__all__ = ["CheckInSchema", "CompetitorSchema", "ConflictSchema", "ContactPersonalSchema",
+           "ContactSchema",
            "CustomerSchema", "OpportunitySchema", "PromotionSchema", "StageSchema", "TargetSchema",
            "TaskSchema", "VisitPlanSchema", "VisitSchema"]

@@ -10,6 +10,7 @@ from ..domain import (
     SHORT_LONG,
 )
 from ..models import BACKGROUND_FIELDS, OPPORTUNITY_INFO_FIELDS
+from .check_in import latitude, longitude
 from .common import SyncedSchema, choice, name, text, uuid_ref
 
 
@@ -18,6 +19,8 @@ class CustomerSchema(SyncedSchema):
     name = name()
     city = text(100)
     address = text(300)
+    latitude = latitude()
+    longitude = longitude()
     phone = text(40)
     email = fields.Email(validate=validate.Length(max=254))
     website = text(300)
