@@ -11,6 +11,10 @@ Owner-level rights (``manages``: the owner, the owner's manager, an admin) reass
 delete and share a customer and read its personal data and its history; a deal is
 reassigned by its owner's manager or an admin.
 
+A lead (``leads``) belongs to no customer yet: it is its own scope key, as a customer
+is, seen by the people who would manage it as a customer (its owner, the owner's
+manager, admins), never through a share.
+
 The sync engine asks an ``Access`` for a SQL filter per table (pull) and for a verdict
 per write (push); the REST API asks the same object, so both paths follow one rule.
 """
@@ -22,16 +26,19 @@ import sqlalchemy as sa
 from sync.engine import Rejected
 from sync.statements import among, kept
 
-from .models import Customer, CustomerShare, Team, User
+from .models import Customer, CustomerShare, Lead, Team, User
 
 PERSONAL_TABLES = frozenset({"contact_personal"})
-OWNED_TABLES = {"customers": "customer", "opportunities": "deal"}  # have an owner_id
+LEAD_TABLES = frozenset({"leads"})  # scoped by their own owner_id, not by a customer's
+OWNED_TABLES = {"customers": "customer", "opportunities": "deal", "leads": "lead"}
 # row_filter's lookups of a record's customer (and share), aliased so that they never
 # clash with the statement's own tables; made once (a new alias builds its column
 # collection: ~0.1 ms a time).
 _SCOPE_CUSTOMER = Customer.__table__.alias("scope_customer")
 _SCOPE_SHARE = CustomerShare.__table__.alias("scope_share")
 _CUSTOMER_ID = Customer.__table__.c.id
+_SCOPE_LEAD = Lead.__table__.alias("scope_lead")
+_LEAD_ID = Lead.__table__.c.id
 # A template's user and teams (sql_template): a statement run without them fails.
 _USER_PARAM = sa.bindparam("scope_user_id", required=True)
 _TEAMS_PARAM = sa.bindparam("scope_team_ids", expanding=True, required=True)
@@ -100,14 +107,27 @@ class Access:
             self._me_or_my_reps(CustomerShare.user_id))
         return sa.union(owned, shared).subquery().select()
 
+    def lead_ids(self):
+        """A subquery of the lead ids in scope (None for admins): leads this user or,
+        for a manager, their teams' members own."""
+        if self.is_admin:
+            return None
+        return sa.select(Lead.id).where(self._me_or_my_reps(Lead.owner_id))
+
     def scope_key(self, table_name):
         """Tables with the same key have the same read_filter (the sync engine groups
         its checksum sums by it)."""
+        if table_name in LEAD_TABLES:
+            return "leads"
         return "personal" if table_name in PERSONAL_TABLES else "customers"
 
     def read_filter(self, table_name, column):
-        """SQL clause limiting ``column`` (a customer id column) to this user's scope."""
-        ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)
+        """SQL clause limiting ``column`` (a customer id column; a lead id column for
+        ``leads``) to this user's scope."""
+        if table_name in LEAD_TABLES:
+            ids = self.lead_ids()
+        else:
+            ids = self.customer_ids(personal=table_name in PERSONAL_TABLES)
         return None if ids is None else column.in_(ids)
 
     def row_filter(self, table_name, column):
@@ -117,6 +137,8 @@ class Access:
         would cost O(customers in scope) each time."""
         if self.is_admin:
             return None
+        if table_name in LEAD_TABLES:
+            return self._lead_row_filter(column)
         if column is _CUSTOMER_ID:
             # The customers table itself: its row names the owner. (Looked up as another
             # row, PostgreSQL hashes every customer the user owns: O(scope) again.)
@@ -130,9 +152,17 @@ class Access:
         return sa.or_(owned, sa.exists().where(share.c.customer_id == column,
                                                self._me_or_my_reps(share.c.user_id)))
 
+    def _lead_row_filter(self, column):
+        if column is _LEAD_ID:  # the leads table itself: its row names the owner
+            return self._owners(Lead.__table__.c.owner_id)
+        lead = _SCOPE_LEAD
+        return sa.exists().where(lead.c.id == column, self._owners(lead.c.owner_id))
+
     def can_read(self, session, table_name, customer_id):
         if customer_id is None or self.is_admin:
             return True
+        if table_name in LEAD_TABLES:
+            return self._can_read_lead(session, customer_id)
         personal = table_name in PERSONAL_TABLES
         if (personal, customer_id) not in self._readable:
             ids = self.customer_ids(personal=personal)
@@ -140,11 +170,18 @@ class Access:
                 sa.select(sa.literal(True)).where(sa.literal(customer_id).in_(ids))) is True
         return self._readable[personal, customer_id]
 
+    def _can_read_lead(self, session, lead_id):
+        if ("leads", lead_id) not in self._readable:
+            self._readable["leads", lead_id] = session.scalar(
+                sa.select(sa.literal(True)).where(sa.literal(lead_id).in_(self.lead_ids()))
+            ) is True
+        return self._readable["leads", lead_id]
+
     def prefetch_readable(self, session, table_name, customer_ids):
         """Answer ``can_read`` for many customers in one query per 500 (a push asks about
         each record's customer; the engine calls this once per batch)."""
-        if self.is_admin:
-            return
+        if self.is_admin or table_name in LEAD_TABLES:
+            return  # a lead's verdict is one lookup by key, asked as it comes
         personal = table_name in PERSONAL_TABLES
         todo = sorted({c for c in customer_ids if (personal, c) not in self._readable})
         if not todo:
@@ -181,12 +218,15 @@ class Access:
             if not self.is_admin:
                 raise Rejected("forbidden", "Only admins edit the stage template")
             return
-        if table_name == "customers" and op == "create":
+        if table_name in ("customers", *LEAD_TABLES) and op == "create":
             self._check_owner(session, table_name, values.get("owner_id", self.user_id), None)
             # An earlier mutation may have asked about this id before it existed.
-            for personal in (False, True):
-                self._readable.pop((personal, customer_id), None)
+            for cached in (False, True, "leads"):
+                self._readable.pop((cached, customer_id), None)
             return
+        if table_name == "conflicts" and before is not None \
+                and before.get("table_name") in LEAD_TABLES:
+            table_name = before["table_name"]  # a conflict about a lead is the lead's
         if not self.can_read(session, table_name, customer_id):
             raise Rejected.missing()
         if table_name in OWNED_TABLES and "owner_id" in values:
@@ -251,7 +291,7 @@ def visible_users(session, customer_id, owner_id=None):
     ask who saw it before a reassignment."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        return set()
+        return _lead_viewers(session, customer_id, owner_id)
     users = {owner_id or customer.owner_id}
     users.update(session.scalars(
         sa.select(CustomerShare.user_id).where(CustomerShare.customer_id == customer_id)))
@@ -265,6 +305,16 @@ def _managers_of(session, user_ids):
                                       Team.manager_id.is_not(None))))
 
 
+def _lead_viewers(session, lead_id, owner_id=None):
+    """Non-admin users who see a lead (``lead_id`` names no customer): its owner and
+    the owner's managers; none if it names no lead either."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return set()
+    owner = owner_id or lead.owner_id
+    return {owner} | _managers_of(session, {owner})
+
+
 # The server acting for itself (retention, maintenance): audited as "system".
 SYSTEM = Access("system", "admin", None)
 
@@ -274,8 +324,8 @@ def personal_viewers(session, customer_id, owner_id=None):
     its owner and the owner's managers, never those it is shared with nor their
     managers (``customer_ids(personal=True)``). ``owner_id`` as for ``visible_users``."""
     customer = session.get(Customer, customer_id)
-    if customer is None:
-        return set()
+    if customer is None:  # a lead has no personal data: its viewers see all of it
+        return _lead_viewers(session, customer_id, owner_id)
     owner = owner_id or customer.owner_id
     return {owner} | _managers_of(session, {owner})
 

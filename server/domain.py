@@ -104,6 +104,21 @@ PLAN_STATUSES = {
     "done": ("Done", "已完成"),
     "cancelled": ("Cancelled", "已取消"),
 }
+# Where a lead (线索) came from, and where it stands: new until qualified into a
+# customer or disqualified with a reason.
+LEAD_SOURCES = {
+    "exhibition": ("Exhibition", "展会"),
+    "referral": ("Referral", "转介绍"),
+    "cold_call": ("Cold call", "陌生拜访"),
+    "inbound": ("Inbound enquiry", "客户来电/来访"),
+    "website": ("Website", "网站"),
+    "other": ("Other", "其他"),
+}
+LEAD_STATUSES = {
+    "new": ("New", "新线索"),
+    "qualified": ("Qualified", "已转化"),
+    "disqualified": ("Disqualified", "已作废"),
+}
 # Company rule for gifts, in the visit's currency: a larger value is refused.
 GIFT_VALUE_CAP = 2000
 
@@ -153,6 +168,8 @@ VOCABULARIES = {
     "stances": STANCES,
     "activity_types": ACTIVITY_TYPES,
     "plan_statuses": PLAN_STATUSES,
+    "lead_sources": LEAD_SOURCES,
+    "lead_statuses": LEAD_STATUSES,
     "buying_stages": BUYING_STAGES,
     "opportunity_statuses": OPPORTUNITY_STATUSES,
     "lost_reasons": LOST_REASONS,

@@ -19,7 +19,7 @@ from sync.engine import Rejected
 from . import records
 from .access import rescope, viewers
 from .extensions import db, sync_tables
-from .models import Customer, CustomerShare
+from .models import Customer, CustomerShare, Lead
 
 
 def apply(access, customer_ids, change):
@@ -57,17 +57,20 @@ def restart_phones(changes, user_id):
 
 
 def _live(customer_ids):
+    """The live customers among ``customer_ids``, and the live leads (their own scope)."""
     if not customer_ids:
         return []
-    return list(db.session.scalars(sa.select(Customer.id).where(
-        Customer.id.in_(list(customer_ids)), Customer.deleted.is_(False))))
+    return [key for model in (Customer, Lead) for key in db.session.scalars(
+        sa.select(model.id).where(model.id.in_(list(customer_ids)), model.deleted.is_(False)))]
 
 
 def seen_through(user_ids):
-    """Ids of the live customers ``user_ids`` own or are shared with: what their
-    managers see through them (a team move or a new manager changes who that is)."""
+    """Ids of the live customers ``user_ids`` own or are shared with, and of the live
+    leads they own: what their managers see through them (a team move or a new
+    manager changes who that is)."""
     user_ids = list(user_ids)
     shared = sa.select(CustomerShare.customer_id).where(CustomerShare.user_id.in_(user_ids))
+    leads = sa.select(Lead.id).where(Lead.owner_id.in_(user_ids), Lead.deleted.is_(False))
     return set(db.session.scalars(sa.select(Customer.id).where(
         sa.or_(Customer.owner_id.in_(user_ids), Customer.id.in_(shared)),
-        Customer.deleted.is_(False))))
+        Customer.deleted.is_(False)))) | set(db.session.scalars(leads))

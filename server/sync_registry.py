@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, missing, validate
 
 from sync.engine import Registry, Rejected, TableSpec
 
-from . import check_ins, models, promotions, schemas, storable, visit_plans
+from . import check_ins, leads, models, promotions, schemas, storable, visit_plans
 from .access import rescope, viewers
 from .extensions import sync_tables
 
@@ -17,6 +17,7 @@ TEXT_MERGE = {
     "visits": {"notes", "outcome", "purpose"},
     "visit_plans": {"purpose"},
     "opportunities": {"notes"},
+    "leads": {"note"},
 }
 
 SYNCED = [
@@ -33,6 +34,8 @@ SYNCED = [
     ("promotions", models.Promotion, schemas.PromotionSchema, "customer_id"),
     ("check_ins", models.CheckIn, schemas.CheckInSchema, "customer_id"),
     ("visit_plans", models.VisitPlan, schemas.VisitPlanSchema, "customer_id"),
+    # A lead has no customer yet: it is its own scope key, as a customer is.
+    ("leads", models.Lead, schemas.LeadSchema, "id"),
 ]
 
 ENGINE_COLUMNS = {"id", "seq", "field_versions", "deleted", "created_at", "updated_at",
@@ -142,6 +145,7 @@ ON_CREATE = {
     "promotions": promotions.on_create,
     "check_ins": check_ins.on_create,
     "visit_plans": visit_plans.on_create,
+    "leads": lambda policy, values: {"owner_id": policy.user_id, "status": "new"},
 }
 
 
@@ -159,7 +163,7 @@ def _customer_reassigned(changes, key, before, applied):
 # What the access rules and hooks read of a row before a write, besides the fields
 # written (server/access.py checks owners; promotions.py reads the whole request).
 ROW_READS = {"customers": frozenset({"owner_id"}), "opportunities": frozenset({"owner_id"}),
-             "promotions": None, "visit_plans": frozenset({"rep_id"})}
+             "promotions": None, "leads": leads.READS, "visit_plans": frozenset({"rep_id"})}
 
 # Stage promotions: requests and decisions re-validated on arrival; an approval moves the
 # opportunity in the same ChangeSet (server/promotions.py).
@@ -167,12 +171,14 @@ ROW_READS = {"customers": frozenset({"owner_id"}), "opportunities": frozenset({"
 # (server/visit_plans.py).
 # Check-ins: created, never changed; arrival time and distance are the server's
 # (server/check_ins.py).
-BEFORE_WRITE = {"promotions": promotions.before_write,
+BEFORE_WRITE = {"leads": leads.before_write,
+                "promotions": promotions.before_write,
                 "check_ins": check_ins.before_write,
                 "visit_plans": visit_plans.plan_before_write,
                 "visits": visit_plans.visit_before_write}
 AFTER_WRITE = {"customers": _customer_reassigned, "promotions": promotions.after_write,
-               "visits": visit_plans.visit_after_write}
+               "visits": visit_plans.visit_after_write,
+               "leads": _customer_reassigned}
 
 
 def _spec(name, model, schema_class, scope_column):

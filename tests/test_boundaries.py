@@ -38,6 +38,10 @@ EDITS["check_ins"] = {"kind": "out"}
 NEW["check_ins"] = {"kind": "in", "device_at": "2026-11-01T10:00:00Z",
                     "no_position_reason": "denied"}
 
+# Leads (tests/test_leads.py): no customer, each its own scope key.
+COLLECTIONS["leads"] = "leads"
+EDITS["leads"] = {"note": "Hacked"}
+
 
 def test_every_writable_table_is_walked():
     """The walks below cover every table a device may write (a new synced table must
@@ -78,6 +82,9 @@ def team_b_account(client, auth, org):
         assert client.delete(f"{API}/{COLLECTIONS[table]}/{key}",
                              headers=headers).status_code == 204
         deleted[table] = key
+    rows["leads"], deleted["leads"] = (client.post(f"{API}/leads", headers=headers, json={
+        "name": name}).get_json()["id"] for name in ("Kept", "Dropped"))
+    assert client.delete(f"{API}/leads/{deleted['leads']}", headers=headers).status_code == 204
     return {"customer": cust["id"], "live": rows, "deleted": deleted}
 
 

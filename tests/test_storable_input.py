@@ -113,6 +113,7 @@ def records(client, auth, org):
         "check_ins": client.post(f"{API}/check-ins", headers=rep, json={
             "customer_id": account["id"], "kind": "in", "device_at": "2026-11-01T10:00:00Z",
             "no_position_reason": "denied"}).get_json(),
+        "leads": client.post(f"{API}/leads", headers=rep, json={"name": "Zhang Min"}).get_json(),
     }
     stage = client.post(f"{API}/stages", headers=auth.headers(org.admin), json=STAGE)
     assert stage.status_code == 201, stage.get_json()

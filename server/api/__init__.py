@@ -7,6 +7,7 @@ from . import (
     check_ins,
     contacts,
     customers,
+    leads,
     meta,
     opportunities,
     pipeline,
@@ -22,7 +23,7 @@ API_BLUEPRINTS = [auth.bp, meta.bp, sync.bp,
                   opportunities.bp, activities.visits_bp, activities.tasks_bp,
                   stages.bp, stages.conflicts_bp, users.users_bp, users.teams_bp, audit.bp,
                   promotions.bp, promotions.history_bp, pipeline.bp, pipeline.targets_bp,
-                  visit_plans.bp, check_ins.bp]
+                  visit_plans.bp, check_ins.bp, leads.bp]
 
 
 def register_all(app, openapi):

@@ -11,6 +11,7 @@ from .customer import (
     Customer,
     CustomerShare,
 )
+from .lead import Lead
 from .opportunity import Opportunity
 from .promotion import Promotion
 from .stage import Stage
@@ -23,7 +24,7 @@ from .visit_plan import VisitPlan
 __all__ = [
     "AuthSession", "BACKGROUND_FIELDS", "OPPORTUNITY_INFO_FIELDS", "PERSONAL_FIELDS", "Base",
     "CheckIn",
-    "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare",
+    "Competitor", "Conflict", "Contact", "ContactPersonal", "Customer", "CustomerShare", "Lead",
     "LoginThrottle", "Opportunity", "Promotion", "RateLimitCounter", "RevokedToken", "Stage",
     "Synced", "Target", "Task", "Team", "User", "Visit", "VisitPlan", "new_id", "utcnow",
 ]

@@ -4,6 +4,7 @@ from .check_in import CheckInSchema
 from .conflict import ConflictSchema
 from .contact import ContactPersonalSchema, ContactSchema
 from .customer import CompetitorSchema, CustomerSchema
+from .lead import LeadSchema
 from .opportunity import OpportunitySchema
 from .promotion import PromotionSchema
 from .stage import StageSchema
@@ -13,5 +14,6 @@ from .visit_plan import VisitPlanSchema
 
 __all__ = ["CheckInSchema", "CompetitorSchema", "ConflictSchema", "ContactPersonalSchema",
            "ContactSchema",
-           "CustomerSchema", "OpportunitySchema", "PromotionSchema", "StageSchema", "TargetSchema",
+           "CustomerSchema", "LeadSchema", "OpportunitySchema", "PromotionSchema", "StageSchema",
+           "TargetSchema",
            "TaskSchema", "VisitPlanSchema", "VisitSchema"]
