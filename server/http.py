@@ -92,7 +92,9 @@ def configure(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(self), geolocation=()")
+        # The app's own pages may ask for the position (check-ins); no embedded page may.
+        headers.setdefault("Permissions-Policy",
+                           "camera=(), microphone=(self), geolocation=(self)")
         if request.path.startswith("/api/"):
             headers.setdefault("Cache-Control", "no-store")
         _allow_origin(app, response)

@@ -44,6 +44,7 @@ const PRECACHE = [
   "/static/js/screens/week.js",
   "/static/js/screens/plan.js",
   "/static/js/plans.js",
+  "/static/js/checkin.js",
   "/static/sync/hlc.js",
   "/static/sync/checksum.js",
   "/static/sync/merge.js",

@@ -14,6 +14,7 @@ export const SYNCED_TABLES = [
   "customers", "competitors", "contacts", "contact_personal", "opportunities",
   "visits", "tasks", "stages", "conflicts", "promotions",
   "visit_plans",
+  "check_ins",
 ];
 
 export const keyOf = (table, id) => `${table}/${id}`;

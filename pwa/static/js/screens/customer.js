@@ -5,6 +5,7 @@ import { get, ofCustomer, save, newId, remove } from "../store.js";
 import { t, label, fmt, options, lang } from "../i18n.js";
 import { useData, Field, Header, Section } from "../ui.js";
 import { BACKGROUND, OPPORTUNITY_INFO, fieldLabel } from "../fields.js";
+import { CustomerLocation } from "../checkin.js";
 
 const CONTACT_FIELDS = ["city", "address", "phone", "email", "website", "industry"];
 const CLASS_FIELDS = [
@@ -109,6 +110,7 @@ export default function Customer({ id }) {
     <${Editable} title=${t("contactInfo")} testid="contact-info" record=${c} open=${true}
       fields=${[{ name: "name", label: t("name") }, ...CONTACT_FIELDS.map((f) => ({ name: f, label: t(f === "email" ? "email" : f) }))]}
       render=${() => kv(CONTACT_FIELDS.map((f) => [t(f), c[f]]))} />
+    <${CustomerLocation} customer=${c} />
     <${Editable} title=${t("classification")} testid="classification" record=${c} open=${true}
       fields=${CLASS_FIELDS.map(([f, l, v]) => ({ name: f, label: t(l), kind: "select", vocab: v }))}
       render=${() => html`${kv([...CLASS_FIELDS.map(([f, l, v]) => [t(l), label(v, c[f])]),

@@ -7,6 +7,7 @@ import { t, fmt } from "../i18n.js";
 import { Header } from "../ui.js";
 import { downloadExport, unsent } from "../unsent.js";
 import { syncNow } from "../../sync/scheduler.js";
+import { FarSetting } from "../checkin.js";
 
 const MB = 1024 * 1024;
 
@@ -80,6 +81,7 @@ export default function Settings({ user, onLogout, onLocale }) {
         <option value="zh-CN">中文(简体)</option>
         <option value="en">English</option>
       </select></div>
+    <${FarSetting} />
     <h2>${t("storage")}</h2>
     <${StorageUsage} />
     <button class="wide" data-testid="export-unsent" onClick=${() => downloadExport(user)}>

@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { Field, Header, go, localNow } from "../ui.js";
 import { GIFT_VALUE_CAP, VOCAB } from "../vocab.js";
 import { planDone, visitFromPlan } from "../plans.js";
+import { CheckIns } from "../checkin.js";
 
 const blankAction = () => ({ key: newId(), what: "", who: "", due_date: "", checkpoint: "" });
 const blank = () => ({
@@ -83,6 +84,7 @@ export default function Visit({ id: customerId, plan: planId, user }) {
   return html`<form class="visit" onSubmit=${submit} data-testid="visit-form" data-plan-id=${form.plan_id || ""} novalidate>
     <${Header} title=${`${t("logVisit")}: ${ctx.customer?.name || ""}`} back=${`#/c/${encodeURIComponent(customerId)}`} />
     <p class="muted small" data-testid="draft-note">${t("draftKept")}</p>
+    <${CheckIns} customerId=${customerId} visitId=${form.id} />
     <${Field} name="type" label=${t("visitType")} kind="select" vocab="activity_types" testid="visit-type"
       value=${form.type} onInput=${set("type")} />
     <${Field} name="occurred_at" label=${t("occurredAt")} kind="datetime-local" testid="visit-occurred-at"
