@@ -22,6 +22,10 @@ import uuid
 from . import hlc
 from .engine import CHECKSUM_MOD, SCHEMA_VERSION, format_checksum, record_hash
 
+# Tables whose records are their own scope key (an evict names their id): a customer,
+# and a lead, which has no customer yet.
+OWN_SCOPE_TABLES = frozenset({"customers", "leads"})
+
 PUSH_BATCH = 200
 PULL_LIMIT = 1000
 # A pull asks the server for the scope checksum (``verify``, docs/sync-protocol.md L5)
@@ -292,7 +296,7 @@ class SyncClient:
         op = change["op"]
         if op == "put":
             data = change["data"]
-            customer_id = change["id"] if change["table"] == "customers" \
+            customer_id = change["id"] if change["table"] in OWN_SCOPE_TABLES \
                 else data.get("customer_id")
             self.db.execute(
                 "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)",

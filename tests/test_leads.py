@@ -2,12 +2,15 @@
 manager and admins only; qualified into linked records in one transaction (or offline,
 as a phone's puts); disqualified with a reason; duplicates looked for within scope."""
 
+import json
+from pathlib import Path
+
 import sqlalchemy as sa
 from api_helpers import API, assert_error, contact, create, customer, new_id, opportunity
 from sync_helpers import Device, checksums_consistent
 
 from server.extensions import db
-from server.leads import names_alike, phones_alike
+from server.leads import names_alike, normal_name, phones_alike
 from server.models import Contact, Customer, Lead, Opportunity
 
 LEADS = f"{API}/leads"
@@ -237,11 +240,12 @@ def test_duplicates_within_scope_only(client, auth, org):
     assert found(auth.headers(org.manager), phone="13800138000")["contacts"] == {person["id"]}
 
 
-def test_what_looks_alike():
-    assert names_alike("Acme Co., Ltd.", "ACME")
-    assert names_alike("苏州水泵有限公司", "苏州水泵")
-    assert names_alike("Ｓｕｚｈｏｕ Pumps", "suzhou pumps group")  # full-width letters
-    assert not names_alike("Li", "Lincoln Industries")  # too short to mean anything
-    assert not names_alike("", "Acme")
-    assert phones_alike("+86 138-0013-8000", "13800138000")
-    assert not phones_alike("8000", "138 0013 8000")
+def test_what_looks_alike_follows_the_shared_vectors():
+    """The server and the phone (tests/browser/test_leads.py) agree on what looks alike."""
+    vectors = json.loads((Path(__file__).parent / "vectors" / "lookalike.json").read_text(
+        encoding="utf-8"))
+    assert [normal_name(text) for text, _ in vectors["normal_name"]] == [
+        expected for _, expected in vectors["normal_name"]]
+    for rule, cases in ((names_alike, vectors["names_alike"]),
+                        (phones_alike, vectors["phones_alike"])):
+        assert [rule(a, b) for a, b, _ in cases] == [alike for *_, alike in cases], rule

@@ -34,6 +34,8 @@ const PRECACHE = [
   "/static/js/screens/visit.js",
   "/static/js/screens/opportunities.js",
   "/static/js/screens/tasks.js",
+  "/static/js/screens/leads.js",
+  "/static/js/lookalike.js",
   "/static/js/screens/conflicts.js",
   "/static/js/screens/settings.js",
   "/static/js/screens/promotions.js",

@@ -138,6 +138,12 @@ async (vectors) => {
         // A delete answered with a conflict was applied: confirmed, nothing set aside.
         eq("delete.confirmed_removed", await db().outbox.count(), 0);
         eq("delete.set_aside", await db().setaside.count(), 0);
+      } else if (file === "lookalike.json") {
+        // What looks like a duplicate lead or customer (server/leads.py alike).
+        const m = await import("/static/js/lookalike.js");
+        for (const [a, want] of v.normal_name) eq(`lookalike.normal_name[${a}]`, m.normalName(a), want);
+        for (const [a, b, want] of v.names_alike) eq(`lookalike.names_alike[${a}|${b}]`, m.namesAlike(a, b), want);
+        for (const [a, b, want] of v.phones_alike) eq(`lookalike.phones_alike[${a}|${b}]`, m.phonesAlike(a, b), want);
       } else {
         failures.push(`${file}: no JavaScript runner for this vector file`);
       }

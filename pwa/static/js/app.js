@@ -26,6 +26,7 @@ const SCREENS = {
   today: () => import("./screens/today.js"),
   week: () => import("./screens/week.js"),
   plan: () => import("./screens/plan.js"),
+  leads: () => import("./screens/leads.js"),
 };
 
 /** "#/c/<id>/visit" -> {screen: "visit", params: {id}} */
@@ -37,7 +38,7 @@ export function route(hash) {
   }
   // #/today, #/week[/<monday>], #/plan/<id or "new">[/<customer id>]
   if (["today", "week", "plan"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1], customer: parts[2] } };
-  if (["tasks", "conflicts", "settings", "promotions", "pipeline"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
+  if (["tasks", "conflicts", "settings", "promotions", "pipeline", "leads"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
   return { screen: "accounts", params: {} };
 }
 
@@ -134,6 +135,7 @@ function Nav({ screen, user }) {
     ${item("#/", "accounts", "accounts", "☰")}
     ${item("#/today", "today", "today", "◷")}
     ${item("#/tasks", "tasks", "tasks", "✓")}
+    ${item("#/leads", "leads", "leads", "✚")}
     ${["manager", "admin"].includes(user?.role) && item("#/promotions", "promotions", "inbox", "✉", awaiting, "promotion-badge")}
     ${item("#/pipeline", "pipeline", "pipeline", "▽")}
     ${item("#/conflicts", "conflicts", "conflicts", "⚠", open)}

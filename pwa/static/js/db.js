@@ -35,6 +35,8 @@ export function db() {
     // v3: visit plans (screens/today.js, week.js), read by day.
     handle.version(3).stores({ visit_plans: "id, customer_id, planned_at" });
     handle.version(4).stores({ check_ins: "id, customer_id, visit_id" });
+    // v5: leads (screens/leads.js), listed by status.
+    handle.version(5).stores({ leads: "id, customer_id, status" });
   }
   return handle;
 }

@@ -4,6 +4,7 @@
 import { db, getMeta, guarded, live } from "./db.js";
 import { Clock } from "../sync/hlc.js";
 import { buildDelete, buildPut, changedFields } from "../sync/mutations.js";
+import { scopeOf } from "../sync/merge.js";
 
 const listeners = new Set();
 /** Subscribe to "local data changed" (edits and sync); returns an unsubscribe function. */
@@ -28,7 +29,7 @@ async function nextStamp(d) {
  * field on its first local edit, so a change the server rejects can be rolled back (see
  * sync/client.js, revertRejected). */
 function edited(table, id, row, fields) {
-  const customerId = table === "customers" ? id : (fields.customer_id ?? row?.customer_id ?? null);
+  const customerId = scopeOf(table, id, fields.customer_id ?? row?.customer_id);
   const orig = { ...(row?._orig || {}) };
   if (row?._seq != null) for (const f of Object.keys(fields)) if (!(f in orig)) orig[f] = row[f] ?? null;
   return { ...(row || {}), ...fields, id, customer_id: customerId, _orig: orig };

@@ -7,7 +7,7 @@ import { call, ApiError } from "../js/api.js";
 import { save } from "../js/store.js";
 import { Clock } from "./hlc.js";
 import { recordHash, toHex } from "./checksum.js";
-import { SYNCED_TABLES, applyPage, keyOf, pageNeeds, rebase } from "./merge.js";
+import { SYNCED_TABLES, applyPage, keyOf, pageNeeds, rebase, scopeOf } from "./merge.js";
 import { MAX_BATCH, pendingByKey, renumber, wire } from "./mutations.js";
 
 export const SCHEMA_VERSION = 1;
@@ -323,7 +323,7 @@ export async function restorePending() {
     const [table, id] = splitKey(key);
     if (!SYNCED_TABLES.includes(table)) continue;
     const row = rebase({ id }, list);
-    if (row) await d.table(table).put({ ...row, id, customer_id: table === "customers" ? id : row.customer_id ?? null });
+    if (row) await d.table(table).put({ ...row, id, customer_id: scopeOf(table, id, row.customer_id) });
   }
 }
 

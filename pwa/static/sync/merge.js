@@ -15,7 +15,14 @@ export const SYNCED_TABLES = [
   "visits", "tasks", "stages", "conflicts", "promotions",
   "visit_plans",
   "check_ins",
+  "leads",
 ];
+
+// Tables whose records are their own scope key (an evict names their id): a customer,
+// and a lead, which has no customer yet (server/access.py).
+export const OWN_SCOPE_TABLES = ["customers", "leads"];
+/** The scope key a local row of `table` carries as `customer_id`. */
+export const scopeOf = (table, id, customerId) => (OWN_SCOPE_TABLES.includes(table) ? id : customerId ?? null);
 
 export const keyOf = (table, id) => `${table}/${id}`;
 
@@ -52,8 +59,7 @@ export function rebase(row, pending) {
 /** A local row made from a pulled `put`. */
 export function rowFromPut(change, hash) {
   const data = change.data || {};
-  const customerId = data.customer_id !== undefined ? data.customer_id
-    : change.table === "customers" ? change.id : null;
+  const customerId = scopeOf(change.table, change.id, data.customer_id);
   return { ...data, id: change.id, customer_id: customerId, _seq: change.seq,
     _v: change.versions || {}, _h: hash };
 }
