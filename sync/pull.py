@@ -239,7 +239,9 @@ def _converter(spec):
             python_type = spec.table.c[name].type.python_type
         except NotImplementedError:
             pass
-        needs_wire = python_type in (None, Decimal, datetime, date) or \
+        # ``object``: a decorated type that does not say (the UTC datetimes): wired,
+        # so a pull sends ISO 8601 as REST does, never the JSON encoder's HTTP date.
+        needs_wire = python_type in (None, object, Decimal, datetime, date) or \
             isinstance(spec.table.c[name].type, sa.Numeric)
         (wired if needs_wire else plain).append((name, position[name]))
     i_id, i_seq = position["id"], position["seq"]

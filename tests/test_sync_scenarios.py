@@ -256,3 +256,19 @@ def test_nothing_is_made_for_a_deleted_account(client, org, auth):
     response = client.post("/api/v1/contacts", headers=auth.headers(org.rep1),
                            json={"customer_id": customer, "name": "Late too"})
     assert response.status_code == 404, response.get_json()
+
+
+def test_a_pull_sends_times_as_rest_does(client, auth, org):
+    """ISO 8601 in UTC on both paths (a pull once sent the JSON encoder's HTTP date for
+    the UTC datetime columns, which a phone had to parse loosely)."""
+    headers = auth.headers(org.rep1)
+    phone = Device(client, headers, "times")
+    customer, visit = new_id(), new_id()
+    phone.push(phone.put("customers", customer, {"name": "Times Ltd"}),
+               phone.put("visits", visit, {"customer_id": customer, "type": "customer_visit",
+                                           "occurred_at": "2026-03-01T09:30:00+08:00"}))
+    changes, _ = phone.pull()
+    [pulled] = [c["data"] for c in changes if c.get("id") == visit]
+    rest = client.get(f"/api/v1/visits/{visit}", headers=headers).get_json()
+    assert pulled["occurred_at"] == "2026-03-01T01:30:00Z"
+    assert rest["occurred_at"].replace("+00:00", "Z") == pulled["occurred_at"]
