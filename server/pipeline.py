@@ -21,7 +21,18 @@ import sqlalchemy as sa
 
 from .access import Access
 from .extensions import sync_tables
-from .models import Contact, Customer, Opportunity, Promotion, Stage, Target, Team, User, Visit
+from .models import (
+    Contact,
+    Customer,
+    Opportunity,
+    Promotion,
+    Stage,
+    Target,
+    Team,
+    User,
+    Visit,
+    VisitPlan,
+)
 from .promotions import won_milestone
 
 CENT = Decimal("0.01")
@@ -446,12 +457,16 @@ def _activity(session, filters, owner_ids):
         Visit.occurred_at < upper)
     scope = filters.seen(Visit.customer_id)
     visits = session.scalars(query if scope is None else query.where(scope)).all()
-    mix = {owner: {"visits": 0, "by_type": defaultdict(int), "cost": defaultdict(Decimal),
-                   "gifts": defaultdict(lambda: {"count": 0, "value": Decimal(0)})}
+    mix = {owner: {"visits": 0, "unplanned_visits": 0, "by_type": defaultdict(int),
+                   "cost": defaultdict(Decimal),
+                   "gifts": defaultdict(lambda: {"count": 0, "value": Decimal(0)}),
+                   "plans": dict.fromkeys(PLAN_FIGURES, 0)}
            for owner in owner_ids}
+    _count_plans(session, filters, mix, lower, upper)
     for visit in visits:
         item = mix[visit.author_id]
         item["visits"] += 1
+        item["unplanned_visits"] += visit.plan_id is None
         item["by_type"][visit.type] += 1
         if visit.cost_amount:
             item["cost"][visit.cost_currency] += visit.cost_amount
@@ -460,6 +475,31 @@ def _activity(session, filters, owner_ids):
             gift["count"] += 1
             gift["value"] += visit.gift_value or 0
     return {"from": start, "to": end}, mix
+
+
+# Planned against done (拜访计划): the plans of the activity window by what became of them;
+# "missed" is a plan still open after its day (before as_of).
+PLAN_FIGURES = ("planned", "done", "cancelled", "missed")
+
+
+def _count_plans(session, filters, mix, lower, upper):
+    """Add each rep's visit plans in [lower, upper) to ``mix`` (the viewer's scope)."""
+    query = sa.select(VisitPlan.rep_id, VisitPlan.status, VisitPlan.planned_at).where(
+        VisitPlan.deleted.is_(False), VisitPlan.rep_id.in_(list(mix)),
+        VisitPlan.planned_at >= lower, VisitPlan.planned_at < upper)
+    scope = filters.seen(VisitPlan.customer_id)
+    today = datetime.combine(filters.as_of, time.min, UTC)
+    for rep_id, status, planned_at in session.execute(
+            query if scope is None else query.where(scope)):
+        plans = mix[rep_id]["plans"]
+        if status == "cancelled":
+            plans["cancelled"] += 1
+            continue
+        plans["planned"] += 1
+        if status == "done":
+            plans["done"] += 1
+        elif planned_at.replace(tzinfo=planned_at.tzinfo or UTC) < today:  # SQLite: naive
+            plans["missed"] += 1
 
 
 def reps(session, filters):
@@ -488,6 +528,8 @@ def reps(session, filters):
             "conversion": mine,
             "activity": {
                 "visits": activity["visits"],
+                "unplanned_visits": activity["unplanned_visits"],
+                "plans": activity["plans"],
                 "by_type": [{"type": kind, "count": count}
                             for kind, count in sorted(activity["by_type"].items())],
                 "cost": [{"currency": c, "amount": money(v)}

@@ -235,7 +235,9 @@ def test_movement_reps_and_meeting_prompts(client, auth, org, data):
     assert rep2["conversion"][0]["rate"] == 0.5 and rep2["conversion"][0]["below_scope"]
     assert (rep1["open_deals"], rep1["stalled_deals"]) == (4, 1)
     assert rep1["activity"] == {
-        "visits": 2, "by_type": [{"type": "customer_visit", "count": 1},
+        "visits": 2, "unplanned_visits": 2,
+        "plans": {"planned": 0, "done": 0, "missed": 0, "cancelled": 0},
+        "by_type": [{"type": "customer_visit", "count": 1},
                                  {"type": "gift", "count": 1}],
         "cost": [{"currency": "CNY", "amount": 800.0}],
         "gifts": [{"currency": "CNY", "count": 1, "value": 500.0}]}

@@ -222,3 +222,30 @@ def test_the_calendar_export_is_valid_icalendar_of_the_right_plans(client, auth,
     assert for_rep_b.walk("VEVENT") == []
     assert_error(client.get(f"{PLANS}/calendar.ics?from=never", headers=rep1), 422)
     assert_error(client.get(f"{PLANS}/calendar.ics"), 401)
+
+
+def test_planned_against_done_in_the_reps_figure(client, auth, org):
+    """The manager's per-rep figure counts a rep's plans of the window by what became of
+    them (done, missed: still open after their day, cancelled) and the visits logged
+    without a plan, JSON and CSV."""
+    headers = auth.headers(org.rep1)
+    account = customer(client, headers)["id"]
+    done = plan(client, headers, account, planned_at="2025-03-03T01:30:00Z")
+    visit(client, headers, account, plan_id=done["id"], occurred_at="2025-03-03T02:00:00Z")
+    plan(client, headers, account, planned_at="2025-03-04T01:30:00Z")  # missed
+    plan(client, headers, account, planned_at="2025-03-06T01:30:00Z")  # still ahead
+    cancelled = plan(client, headers, account, planned_at="2025-03-05T01:30:00Z")
+    client.patch(f"{PLANS}/{cancelled['id']}", headers=headers, json={"status": "cancelled"})
+    visit(client, headers, account, occurred_at="2025-03-04T03:00:00Z")  # unplanned
+    plan(client, auth.headers(org.rep2), customer(client, auth.headers(org.rep2))["id"])
+    query = "from=2025-03-01&to=2025-03-09&as_of=2025-03-05"
+    figure = client.get(f"{API}/pipeline/reps?{query}", headers=auth.headers(org.manager))
+    assert figure.status_code == 200, figure.get_json()
+    by_rep = {r["user_id"]: r["activity"] for r in figure.get_json()["reps"]}
+    assert by_rep[org.rep1.id]["plans"] == {"planned": 3, "done": 1, "missed": 1,
+                                             "cancelled": 1}
+    assert by_rep[org.rep1.id]["unplanned_visits"] == 1
+    assert by_rep[org.rep2.id]["plans"]["planned"] == 1
+    csv = client.get(f"{API}/pipeline/reps?{query}&format=csv",
+                     headers=auth.headers(org.manager)).get_data(as_text=True)
+    assert any(line.startswith("plans,") and org.rep1.id in line for line in csv.splitlines())

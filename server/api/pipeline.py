@@ -169,8 +169,17 @@ class MovementSchema(Schema):
     deals = fields.List(fields.Nested(DealFigureSchema))
 
 
+class PlanFiguresSchema(Schema):
+    planned = fields.Integer(metadata={"description": "plans in the window, not cancelled"})
+    done = fields.Integer(metadata={"description": "of those, logged as a visit"})
+    missed = fields.Integer(metadata={"description": "still open after their day"})
+    cancelled = fields.Integer()
+
+
 class ActivitySchema(Schema):
     visits = fields.Integer()
+    unplanned_visits = fields.Integer(metadata={"description": "visits logged without a plan"})
+    plans = fields.Nested(PlanFiguresSchema)
     by_type = fields.List(fields.Dict())
     cost = fields.List(fields.Dict())
     gifts = fields.List(fields.Dict())
@@ -272,6 +281,8 @@ def _reps_rows(figure):
         rows += [{"section": "visits", **who, **t} for t in activity["by_type"]]
         rows += [{"section": "cost", **who, **c} for c in activity["cost"]]
         rows += [{"section": "gifts", **who, **g} for g in activity["gifts"]]
+        rows.append({"section": "plans", **who, **activity["plans"],
+                     "unplanned_visits": activity["unplanned_visits"]})
     return rows
 
 
