@@ -122,3 +122,27 @@ def test_the_week_shows_a_plan_the_manager_made_for_the_rep(server, phone):
     entry.wait_for()
     assert name in entry.inner_text() and "参观考察" in entry.inner_text()
     shot(page, "week-zh")
+
+
+def test_the_plans_go_to_the_phones_calendar_as_an_ics_file(server, phone):
+    """Online, "Add to my calendar" downloads the server's iCalendar of the rep's plans;
+    offline it says it needs a connection instead of failing silently."""
+    tag = uuid.uuid4().hex[:6]
+    customer_id = server.create_customer("rep1@demo", f"Calendar Works {tag}", city="Wuxi")
+    planned_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
+    plan_id = _push(server, "rep1@demo", "visit_plans", {
+        "customer_id": customer_id, "type": "customer_visit", "planned_at": planned_at,
+        "purpose": f"Boiler survey {tag}"})
+    ctx = phone()
+    page = ctx.new_page()
+    login(page, server, "rep1@demo")
+    page.get_by_test_id("nav-today").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("export-calendar").click()
+    assert download.value.suggested_filename.endswith(".ics")
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert text.startswith("BEGIN:VCALENDAR") and f"UID:{plan_id}" in text
+    assert f"Boiler survey {tag}" in text.replace("\r\n ", "")
+    ctx.set_offline(True)
+    page.get_by_test_id("export-calendar").click()
+    page.get_by_test_id("export-calendar-error").wait_for()

@@ -16,14 +16,15 @@ export class ApiError extends Error {
 
 export class AuthRequired extends Error {}
 
-async function send(path, { body, token, method = "POST" } = {}) {
-  const headers = { Accept: "application/json" };
+async function send(path, { body, token, method = "POST", text = false } = {}) {
+  const headers = { Accept: text ? "*/*" : "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     cache: "no-store", credentials: "omit",
   });
+  if (response.ok && text) return response.text();
   let data = null;
   try { data = await response.json(); } catch { data = null; }
   if (!response.ok) {
@@ -64,17 +65,18 @@ async function refresh(stale) {
   });
 }
 
-/** An authenticated call: refresh once on 401 and retry. */
-export async function call(path, body, method = "POST") {
+/** An authenticated call: refresh once on 401 and retry. `text`: the answer's text
+ * (a file), not its JSON. */
+export async function call(path, body, method = "POST", { text = false } = {}) {
   const { getMeta } = await tokens();
   const auth = await getMeta("auth");
   if (!auth?.access_token) throw new AuthRequired("not signed in");
   try {
-    return await send(path, { body, token: auth.access_token, method });
+    return await send(path, { body, token: auth.access_token, method, text });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     const token = await refresh(auth.access_token);
-    return send(path, { body, token, method });
+    return send(path, { body, token, method, text });
   }
 }
 

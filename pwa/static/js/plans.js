@@ -4,6 +4,8 @@
 
 import { all } from "./store.js";
 import { addStrings } from "./i18n.js";
+import { call } from "./api.js";
+import { saveFile } from "./ui.js";
 
 addStrings({
   en: {
@@ -15,6 +17,8 @@ addStrings({
     confirmCancelPlan: "Cancel this planned visit?", movePlan: "Move or edit", logFromPlan: "Check in and log",
     plan_planned: "planned", plan_done: "done", plan_cancelled: "cancelled", contacts: "Contacts",
     fromPlan: "From the plan of {when}",
+    exportCalendar: "Add to my calendar (.ics)",
+    calendarFailed: "The calendar file comes from the server: connect and try again.",
   },
   zh: {
     todayTitle: "今日 {date}", plannedVisits: "计划拜访", noPlansToday: "今天没有计划的拜访。",
@@ -25,6 +29,8 @@ addStrings({
     confirmCancelPlan: "取消这次计划的拜访？", movePlan: "改期或编辑", logFromPlan: "签到并记录",
     plan_planned: "已计划", plan_done: "已完成", plan_cancelled: "已取消", contacts: "联系人",
     fromPlan: "来自 {when} 的计划",
+    exportCalendar: "导出到手机日历 (.ics)",
+    calendarFailed: "日历文件由服务器生成:请联网后重试。",
   },
 });
 
@@ -77,3 +83,11 @@ export function visitFromPlan(plan) {
  * hook does the same when the visit arrives, so both agree). */
 export const planDone = (planId, visitId) => ({ table: "visit_plans", id: planId,
   values: { status: "done", visit_id: visitId } });
+
+/** The rep's plans (a week back, two months ahead: the server's window) as an iCalendar
+ * file for the phone's own calendar app. The server writes it (RFC 5545, one library):
+ * online only. */
+export async function downloadCalendar() {
+  const text = await call("/api/v1/visit-plans/calendar.ics", undefined, "GET", { text: true });
+  saveFile(`fieldbook-plans-${todayKey()}.ics`, "text/calendar", text);
+}

@@ -24,6 +24,17 @@ export function useData(loader, deps = []) {
 
 export const go = (hash) => { location.hash = hash; };
 
+/** Hand `text` to the phone as a downloaded file (an export, a calendar). */
+export function saveFile(name, type, text) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 const pad = (n) => String(n).padStart(2, "0");
 
 /** Now, in local time, as a datetime-local input's value ("YYYY-MM-DDTHH:MM"); its first

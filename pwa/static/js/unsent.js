@@ -5,6 +5,7 @@
 
 import { db, guarded, clearAll } from "./db.js";
 import { t } from "./i18n.js";
+import { saveFile } from "./ui.js";
 
 // The device's sync identity: it travels with a user's parked work so the server sees
 // the same client (its mutation ids carry on where they stopped).
@@ -48,14 +49,8 @@ export async function exportDocument(user) {
 /** Save the export as a file (the browser's download). */
 export async function downloadExport(user) {
   const doc = await exportDocument(user);
-  const blob = new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" });
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = `fieldbook-unsent-${doc.exported_at.slice(0, 10)}.json`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  saveFile(`fieldbook-unsent-${doc.exported_at.slice(0, 10)}.json`, "application/json",
+    JSON.stringify(doc, null, 2));
   return doc;
 }
 

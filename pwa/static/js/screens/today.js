@@ -1,13 +1,21 @@
 // Today (今日): the day's planned visits in time order, one tap from each to log it, and
 // the overdue next actions. Everything from the phone's own records: works offline.
 
-import { html } from "../../vendor/preact.js";
+import { html, useState } from "../../vendor/preact.js";
 import { all } from "../store.js";
 import { t, fmt, label, locale } from "../i18n.js";
 import { useData, Header } from "../ui.js";
-import { dayKey, myPlans, todayKey } from "../plans.js";
+import { dayKey, downloadCalendar, myPlans, todayKey } from "../plans.js";
 
 const timeFormat = () => new Intl.DateTimeFormat(locale(), { timeStyle: "short" });
+
+function CalendarExport() {
+  const [failed, setFailed] = useState(false);
+  const run = () => downloadCalendar().then(() => setFailed(false), () => setFailed(true));
+  return html`<button type="button" class="button" onClick=${run} data-testid="export-calendar">
+      ${t("exportCalendar")}</button>
+    ${failed && html`<p class="error small" role="alert" data-testid="export-calendar-error">${t("calendarFailed")}</p>`}`;
+}
 
 export default function Today({ user }) {
   const data = useData(async () => {
@@ -45,6 +53,7 @@ export default function Today({ user }) {
     <div class="actions">
       <a class="button primary" href="#/plan/new" data-testid="plan-new">${t("planVisit")}</a>
       <a class="button" href="#/week" data-testid="open-week">${t("week")}</a>
+      <${CalendarExport} />
     </div>
     <h2>${t("plannedVisits")} (${data.plans.length})</h2>
     ${data.plans.length ? html`<ul class="list" data-testid="today-plans">${data.plans.map(plan)}</ul>`
