@@ -47,6 +47,8 @@ const PRECACHE = [
   "/static/js/screens/plan.js",
   "/static/js/plans.js",
   "/static/js/checkin.js",
+  "/static/js/nearby.js",
+  "/static/js/screens/nearby.js",
   "/static/sync/hlc.js",
   "/static/sync/checksum.js",
   "/static/sync/merge.js",

@@ -27,6 +27,7 @@ const SCREENS = {
   week: () => import("./screens/week.js"),
   plan: () => import("./screens/plan.js"),
   leads: () => import("./screens/leads.js"),
+  nearby: () => import("./screens/nearby.js"),
 };
 
 /** "#/c/<id>/visit" -> {screen: "visit", params: {id}} */
@@ -38,7 +39,7 @@ export function route(hash) {
   }
   // #/today, #/week[/<monday>], #/plan/<id or "new">[/<customer id>]
   if (["today", "week", "plan"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1], customer: parts[2] } };
-  if (["tasks", "conflicts", "settings", "promotions", "pipeline", "leads"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
+  if (["tasks", "conflicts", "settings", "promotions", "pipeline", "leads", "nearby"].includes(parts[0])) return { screen: parts[0], params: { id: parts[1] } };
   return { screen: "accounts", params: {} };
 }
 

@@ -6,6 +6,7 @@ import { all } from "../store.js";
 import { t, fmt, label, locale } from "../i18n.js";
 import { useData, Header } from "../ui.js";
 import { dayKey, downloadCalendar, myPlans, todayKey } from "../plans.js";
+import { NearbyLink } from "../nearby.js";
 
 const timeFormat = () => new Intl.DateTimeFormat(locale(), { timeStyle: "short" });
 
@@ -53,6 +54,7 @@ export default function Today({ user }) {
     <div class="actions">
       <a class="button primary" href="#/plan/new" data-testid="plan-new">${t("planVisit")}</a>
       <a class="button" href="#/week" data-testid="open-week">${t("week")}</a>
+      <${NearbyLink} />
       <${CalendarExport} />
     </div>
     <h2>${t("plannedVisits")} (${data.plans.length})</h2>
