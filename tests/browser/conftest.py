@@ -76,13 +76,17 @@ class Server:
         return self.push(email, [{"op": "delete", "table": table, "key": key, "hlc": hlc,
                                   "base": json.loads(versions)}])
 
-    def create_customer(self, email, name, **fields):
+    def create(self, email, table, fields):
+        """A new record of ``table``, pushed by a device of ``email``; returns its id."""
         key = str(uuid.uuid4())
         hlc = f"{int(time.time() * 1000):013d}-00000-testseed"
-        result = self.push(email, [{"op": "put", "table": "customers", "key": key, "hlc": hlc,
-                                    "fields": {"name": name, **fields}, "base": {}}])
+        result = self.push(email, [{"op": "put", "table": table, "key": key, "hlc": hlc,
+                                    "fields": fields, "base": {}}])
         assert result["results"][0]["status"] == "applied", result
         return key
+
+    def create_customer(self, email, name, **fields):
+        return self.create(email, "customers", {"name": name, **fields})
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,6 @@ import uuid
 from .pwa_pages import local, login, shot, sync, wait_pending
 
 
-def _push(server, email, table, fields):
-    key = str(uuid.uuid4())
-    hlc = f"{int(time.time() * 1000):013d}-00000-testseed"
-    result = server.push(email, [{"op": "put", "table": table, "key": key, "hlc": hlc,
-                                  "fields": fields, "base": {}}])
-    assert result["results"][0]["status"] == "applied", result
-    return key
-
-
 def _local_day(page, days_from_today=0):
     """A local day (YYYY-MM-DD) as the phone counts days."""
     return page.evaluate("""n => { const d = new Date(); d.setDate(d.getDate() + n);
@@ -40,9 +31,9 @@ def test_plan_today_log_the_visit_offline_then_sync(server, phone):
     tag = uuid.uuid4().hex[:6]
     name = f"Planned Steel {tag}"
     customer_id = server.create_customer("rep1@demo", name, city="Wuxi")
-    contact_id = _push(server, "rep1@demo", "contacts", {"customer_id": customer_id,
+    contact_id = server.create("rep1@demo", "contacts", {"customer_id": customer_id,
                                                          "name": f"Li Wei {tag}"})
-    _push(server, "rep1@demo", "tasks", {"customer_id": customer_id, "due_date": "2020-01-02",
+    server.create("rep1@demo", "tasks", {"customer_id": customer_id, "due_date": "2020-01-02",
                                          "what": f"Send the quote {tag}"})
     ctx = phone()
     page = ctx.new_page()
@@ -112,7 +103,7 @@ def test_the_week_shows_a_plan_the_manager_made_for_the_rep(server, phone):
     page = ctx.new_page()
     login(page, server, "rep1@demo")
     day = _local_day(page, 1)
-    plan_id = _push(server, "manager@demo", "visit_plans", {
+    plan_id = server.create("manager@demo", "visit_plans", {
         "customer_id": customer_id, "rep_id": rep_id, "type": "site_visit",
         "planned_at": page.evaluate("d => new Date(`${d}T09:00`).toISOString()", day),
         "purpose": "参观样板工厂"})
@@ -130,7 +121,7 @@ def test_the_plans_go_to_the_phones_calendar_as_an_ics_file(server, phone):
     tag = uuid.uuid4().hex[:6]
     customer_id = server.create_customer("rep1@demo", f"Calendar Works {tag}", city="Wuxi")
     planned_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
-    plan_id = _push(server, "rep1@demo", "visit_plans", {
+    plan_id = server.create("rep1@demo", "visit_plans", {
         "customer_id": customer_id, "type": "customer_visit", "planned_at": planned_at,
         "purpose": f"Boiler survey {tag}"})
     ctx = phone()
