@@ -21,6 +21,8 @@ checked like any other.
 
 from datetime import UTC, date, datetime
 
+from sync.statements import bindable_text
+
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
@@ -31,20 +33,6 @@ NUMBER_PROBLEM = "A number too large to store."
 
 _INT64 = range(-(2**63), 2**63)
 
-
-def storable_text(value):
-    """True unless ``value`` has a NUL or an unpaired surrogate."""
-    if "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        # Only a surrogate fails to encode (in a str decoded from JSON it is always an
-        # unpaired one: a pair decodes to the one character it encodes).
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def storable_day(value):
@@ -63,12 +51,12 @@ def problem(value, text=True, dates_and_numbers=True):
     cannot be stored, or None when it can; looking at its texts, its dates and numbers,
     or both."""
     if type(value) is str:  # most values: no walk
-        return None if not text or storable_text(value) else TEXT_PROBLEM
+        return None if not text or bindable_text(value) else TEXT_PROBLEM
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if text and not storable_text(item):
+            if text and not bindable_text(item):
                 return TEXT_PROBLEM
         elif isinstance(item, dict):
             pending.extend(item.keys())
@@ -90,7 +78,7 @@ def problems(values, text=True, dates_and_numbers=True):
     name that cannot be stored is refused under ``_schema``, as it cannot be shown)."""
     errors = {}
     for name, value in values.items():
-        if text and isinstance(name, str) and not storable_text(name):
+        if text and isinstance(name, str) and not bindable_text(name):
             errors["_schema"] = [TEXT_PROBLEM]
             continue
         why = problem(value, text, dates_and_numbers)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from . import hlc
 from .engine import ChangeSet, Outcome, Rejected
-from .statements import insert_into, select_by, update_by
+from .statements import bindable_text, insert_into, select_by, update_by
 
 MAX_MUTATIONS = 500
 
@@ -142,13 +142,7 @@ def _bindable(value):
     """Text every database can bind. A field's value is read here before its table's
     validator has seen it (which refuses that one mutation): a NUL or a lone surrogate
     in a customer id must not fail the whole push's query."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return isinstance(value, str) and bindable_text(value)
 
 
 def _client_last_id(conn, registry, policy, client_id, now):

@@ -12,6 +12,22 @@ import sqlalchemy as sa
 _BUILT = {}
 
 
+def bindable_text(value):
+    """True unless ``value`` (a str) holds what no database stores: a NUL (PostgreSQL's
+    text cannot hold one) or an unpaired UTF-16 surrogate (no UTF-8 encodes it)."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        # Only a surrogate fails to encode (in a str decoded from JSON it is always an
+        # unpaired one: a pair decodes to the one character it encodes).
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def kept(key, build):
     """What ``build()`` returns for ``key`` (hashable: tables, plain values), built on
     the first call only."""
